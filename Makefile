@@ -1,0 +1,52 @@
+# The workshop's commands. Each target creates the pinned environment first
+# (only when requirements.lock changed), so a fresh clone needs nothing else.
+PY      ?= python3.11
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+PROFILE ?= full
+
+.PHONY: workshop test test-full lab lock bench clean-build env browser
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workshop)" >/dev/null
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+## The main job: every numbered notebook, headless, local mode -> build/
+workshop: $(STAMP)
+	$(BIN)/python -m helpers.workshop run --profile $(PROFILE) --out build
+
+## The tests (quick profile; what CI runs)
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -m "not slow" tests
+
+## Everything, including the slow tests
+test-full: $(STAMP) browser
+	$(BIN)/python -m pytest tests
+
+## JupyterLab on the notebooks, for a person
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+## Benchmarks (see README for the figures)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/registration.py
+
+## Chromium for the browser test (Debian package; needs root or sudo)
+browser:
+	@bash scripts/ensure-chromium.sh
+
+## Re-pin: resolve requirements.in into requirements.lock and environment.yml
+lock:
+	$(BIN)/pip install -r requirements.in
+	$(BIN)/python scripts/lock.py
+
+clean-build:
+	rm -rf build
