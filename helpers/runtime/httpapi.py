@@ -51,10 +51,10 @@ class HttpApiStandIn:
             response = forward(call)
             if response.status_code < 300:
                 data = json.loads(response.get_data())
-                api = self._backend(call.region).apis.get(data.get("ApiId", ""))
+                api = self._backend(call.region).apis.get(data.get("apiId", ""))
                 if api is not None:
                     api.api_endpoint = self.endpoint_for(api.api_id)
-                    data["ApiEndpoint"] = api.api_endpoint
+                    data["apiEndpoint"] = api.api_endpoint
                     response.set_data(json.dumps(data))
             return response
         return None

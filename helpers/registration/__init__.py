@@ -1,0 +1,1 @@
+"""Racer registration: portal, API, roster, provisioning, re-drive, offboarding."""
