@@ -35,6 +35,7 @@ import re
 import statistics
 import sys
 import tempfile
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -148,7 +149,7 @@ REGIONS = [
         ["Novak", "Kowalski", "Horvat", "Zielinski", "Kral", "Wojcik", "Petrović", "Sokol", "Mazur", "Kovač",
          "Blažek", "Jankowski", "Zupan"],
         ["Bel", "Nov", "Star", "Vel", "Zlat", "Dub", "Kamen", "Bor", "Lipo", "Sokol", "Brez", "Grab"],
-        ["ograd", "ovec", "nica", "ovo", "ava", "ina", "owice", "any", "ice", "jak"],
+        ["ograd", "ovec", "nica", "ovo", "ava", "ina", "owice", "any", "jak", "in"],
     ),
     Region(
         "newworld",
@@ -244,6 +245,61 @@ def decade(year: int) -> str:
     return f"{year // 10 * 10}s"
 
 
+SMALL_WORDS = {"a", "an", "the", "of", "in", "on", "and", "for", "to", "at", "by", "with"}
+
+
+def title_case(text: str) -> str:
+    words = text.split()
+    return " ".join(w if (i and w in SMALL_WORDS) else w[0].upper() + w[1:] for i, w in enumerate(words))
+
+
+def in_part(part: str, country: str) -> str:
+    """'northern' + 'the Czech Republic' -> 'the northern Czech Republic'."""
+    if country.startswith("the "):
+        return f"the {part} {country[4:]}"
+    return f"{part} {country}"
+
+
+LANDLOCKED = {"Austria", "Switzerland", "the Czech Republic"}
+LARGE_COUNTRIES = {"Canada", "the United States", "Australia", "India", "Argentina", "Mexico", "Nigeria", "Kenya"}
+SMALL_COUNTRIES = {"Denmark", "the Netherlands", "Belgium", "Slovenia", "Croatia", "the Czech Republic",
+                   "Switzerland", "Austria", "Wales", "Scotland", "England", "Ireland", "Portugal", "Chile",
+                   "New Zealand", "Ghana"}
+# Highest real summit (m) per country; fictional peaks stay well below it.
+MAX_HEIGHT = {"Norway": 2469, "Sweden": 2097, "Germany": 2962, "Austria": 3798, "Switzerland": 4634,
+              "Scotland": 1345, "Ireland": 1039, "Wales": 1085, "England": 978, "France": 4808, "Spain": 3479,
+              "Portugal": 2351, "Chile": 6893, "Argentina": 6961, "Mexico": 5636, "Italy": 4808, "Poland": 2499,
+              "the Czech Republic": 1603, "Slovenia": 2864, "Croatia": 1831, "Canada": 5959, "Australia": 2228,
+              "New Zealand": 3724, "the United States": 6190, "Japan": 3776, "India": 8586, "Kenya": 5199,
+              "Nigeria": 2419}
+
+
+CURRENCY = {"England": "pounds", "Scotland": "pounds", "Wales": "pounds", "Norway": "kroner", "Denmark": "kroner",
+            "Sweden": "kronor", "Switzerland": "Swiss francs", "Poland": "złoty", "the Czech Republic": "koruna",
+            "Japan": "yen", "India": "rupees", "Mexico": "pesos", "Chile": "pesos", "Argentina": "pesos",
+            "Canada": "Canadian dollars", "Australia": "Australian dollars", "New Zealand": "New Zealand dollars",
+            "the United States": "dollars", "Nigeria": "naira", "Ghana": "cedis", "Kenya": "shillings"}
+
+
+def cost_today(rng: random.Random, country: str) -> str:
+    """A construction cost expressed in today's money, in the country's currency."""
+    cur = CURRENCY.get(country, "euros")
+    scale = {"yen": 100, "rupees": 60, "naira": 400, "cedis": 10, "shillings": 100, "pesos": 15, "koruna": 25,
+             "kroner": 10, "kronor": 10, "złoty": 4}.get(cur, 1)
+    amount = rng.randint(4, 120) * scale
+    if amount >= 1000:
+        return f"{amount / 1000:g} billion {cur}"
+    return f"{amount} million {cur}"
+
+
+def size_class(country: str) -> str:
+    if country in LARGE_COUNTRIES:
+        return "large"
+    if country in SMALL_COUNTRIES:
+        return "small"
+    return "medium"
+
+
 PH = re.compile(r"\{(\w+)\}")
 
 
@@ -265,8 +321,14 @@ class Registry:
     def region(self, exclude=()) -> Region:
         return self.rng.choice([r for r in REGIONS if r.key not in exclude])
 
-    def country(self, region: Region):
-        return self.rng.choice(region.countries)
+    def country(self, region: Region, allowed=None):
+        options = [c for c in region.countries if allowed is None or allowed(c[0])]
+        return self.rng.choice(options)
+
+    def region_with(self, allowed, exclude=()):
+        regions = [r for r in REGIONS if r.key not in exclude and any(allowed(c) for c, _ in r.countries)]
+        region = self.rng.choice(regions)
+        return region, self.country(region, allowed)
 
     def person(self, region: Region, gender: str | None = None):
         rng = self.rng
@@ -371,6 +433,7 @@ class Para:
                 continue
             q = self.rng.choice(usable).format(**self.f)
             q = q[0].upper() + q[1:]
+            q = re.sub(r"(?<=s)'s\b", "'", q)
             start = self.spans[key]
             value = self.f[key]
             text = self.text[start:start + len(value)]
@@ -437,7 +500,7 @@ def fam_company(rng, reg):
         name = reg.unique(lambda: f"{flast} & {reg.surname(R)}")
     else:
         name = reg.unique(lambda: f"{rng.choice(BRANDS)} {word}")
-    y2 = year + rng.randint(4, 22)
+    y2 = min(year + rng.randint(4, 22), 2021)
     y3 = y2 + rng.randint(3, 25)
     y4 = y3 + rng.randint(4, 30)
     P = Para(rng, "company", name, dict(
@@ -448,7 +511,7 @@ def fam_company(rng, reg):
         year3=y3, city2=reg.place(R), reason=rng.choice(COMPANY_MOVE_REASONS),
         employees=num(round_to(rng.randint(250, 24_000), 50)), markets=rng.randint(12, 95),
         year4=y4, acquirer=reg.unique(lambda: f"{rng.choice(BRANDS)} {rng.choice(['Holdings', 'Industries', 'Group', 'Capital'])}"),
-        price=f"${rng.randint(12, 950)} million", ceo=reg.person(R)[0], ceo_year=rng.randint(2003, 2021),
+        price=f"${rng.randint(2, 40) if y4 < 1950 else (rng.randint(8, 240) if y4 < 1985 else rng.randint(30, 950))} million", ceo=reg.person(R)[0], ceo_year=rng.randint(2003, 2021),
     ))
     P.alias["founder_last"] = "founder"
     style = rng.randint(0, 2)
@@ -466,8 +529,9 @@ def fam_company(rng, reg):
     P.say("Its breakthrough came in {year2} with the {product}, which sold {sales} units in its first five years.",
           "The company became widely known after it launched the {product} in {year2}; more than {sales} were eventually sold.",
           "Its most successful product, the {product}, was introduced in {year2} and sold over {sales} units.", p=0.9)
-    P.say("In {year3}, {name} moved its headquarters to {city2} {reason}.",
-          "The firm relocated to {city2} in {year3} {reason}.", p=0.75)
+    if y3 <= 2022:
+        P.say("In {year3}, {name} moved its headquarters to {city2} {reason}.",
+              "The firm relocated to {city2} in {year3} {reason}.", p=0.75)
     P.say("Today the company employs about {employees} people and sells its products in more than {markets} countries.",
           "It now has roughly {employees} employees, and its products are sold in over {markets} countries.", p=0.6)
     if y4 <= 2021:
@@ -536,7 +600,7 @@ def fam_city(rng, reg):
     landmark = "the " + kind
     uni_year = rng.randint(max(rail - 30, founded + 200), 1985)
     P = Para(rng, "city", name, dict(
-        name=name, country=country, part=rng.choice(PARTS), founded=founded,
+        name=name, country=country, pc=in_part(rng.choice(PARTS), country), founded=founded,
         founders=rng.choice(CITY_FOUNDERS), attraction=rng.choice(CITY_ATTRACTIONS),
         river="the " + reg.stem(R).capitalize() + " River", rail=rail, bigcity=reg.place(R),
         industry=rng.choice(CITY_INDUSTRIES), jobs=num(round_to(rng.randint(900, 9000), 100)),
@@ -545,9 +609,10 @@ def fam_city(rng, reg):
         university=f"the University of {name}", uni_year=uni_year, century=f"{founded // 100 + 1}th century",
         size=rng.choice(["small", "historic", "medium-sized", "lively"]),
     ))
-    P.say("{name} is a city in {part} {country}, located on the banks of {river}.",
-          "{name} is a {size} city in {part} {country}, built on both sides of {river}.",
-          "Lying on {river} in {part} {country}, {name} is one of the oldest cities in the region.")
+    P.say("{name} is a city in {pc}, located on the banks of {river}.",
+          "{name} is a {size} city in {pc}, built on both sides of {river}.",
+          "Lying on {river} in {pc}, {name} is one of the oldest cities in the region.",
+          "{name} is one of the oldest cities in {country}, standing on {river}.")
     P.say("It was founded in {founded} by {founders}, who were attracted by {attraction}.",
           "The first settlement on the site was established in {founded} by {founders}, drawn by {attraction}.",
           "According to the town chronicle, {founders} settled here in {founded} because of {attraction}.")
@@ -598,25 +663,27 @@ def fam_river(rng, reg):
     R = reg.region(exclude=("japan",))
     country, adj = reg.country(R)
     stem = reg.unique(lambda: reg.stem(R).capitalize())
+    lo, hi = {"small": (60, 420), "medium": (150, 1100), "large": (300, 3200)}[size_class(country)]
+    lang = rng.choice(RIVER_LANGS)
     river = rng.choice([f"the {stem} River", f"the River {stem}", f"the {stem}"])
     title = river[4:] if river.startswith("the ") else river
     exp_year = rng.randint(1560, 1880)
     P = Para(rng, "river", title, dict(
-        river=river, stem=stem, country=country, length=num(rng.randint(140, 2400)) + " kilometres",
+        river=river, stem=stem, country=country, length=num(rng.randint(lo, hi)) + " kilometres",
         source=rng.choice([f"the {reg.place(R)} Mountains", f"Lake {reg.place(R)}", f"the {reg.place(R)} Hills",
                            f"a glacier below Mount {reg.place(R)}"]),
         mouth=rng.choice(RIVER_MOUTHS).format(x=reg.place(R)), direction=rng.choice(DIRECTIONS),
-        lang=rng.choice(RIVER_LANGS), meaning=rng.choice(RIVER_MEANINGS),
+        lang=lang, art=a_an(lang).split()[0], meaning=rng.choice(RIVER_MEANINGS),
         explorer=reg.person(R)[0], exp_year=exp_year, city=reg.place(R), trib="the " + reg.place(R),
         town2=reg.place(R), dam=f"the {reg.place(R)} Dam", dam_year=rng.randint(1905, 1985),
         dam_reason=rng.choice(DAM_REASONS), households=num(round_to(rng.randint(20_000, 900_000), 1000)),
-        fish_n=rng.randint(18, 140), fish=rng.choice(FISH), part=rng.choice(PARTS),
+        fish_n=rng.randint(18, 140), fish=rng.choice(FISH), pc=in_part(rng.choice(PARTS), country),
     ))
-    P.say("{river} is a river in {part} {country} that rises in {source} and flows {direction} for {length} before emptying into {mouth}.",
-          "Rising in {source}, {river} flows {direction} through {part} {country} for {length} until it reaches {mouth}.",
+    P.say("{river} is a river in {pc} that rises in {source} and flows {direction} for {length} before emptying into {mouth}.",
+          "Rising in {source}, {river} flows {direction} through {pc} for {length} until it reaches {mouth}.",
           "{river} runs for {length} from its source in {source} to its mouth at {mouth}, making it one of the longest rivers in {country}.")
-    P.say("Its name comes from an {lang} word meaning \"{meaning}\".",
-          "The name is thought to derive from a {lang} term meaning \"{meaning}\".", p=0.55)
+    P.say("Its name comes from {art} {lang} word meaning \"{meaning}\".",
+          "The name is thought to derive from {art} {lang} term meaning \"{meaning}\".", p=0.55)
     P.say("The first complete survey of its course was carried out in {exp_year} by {explorer}, who travelled upstream by canoe.",
           "Its full course was first mapped by {explorer}, who led an expedition up the river in {exp_year}.", p=0.75)
     P.say("The largest city on its banks is {city}, which grew up around an important river crossing.",
@@ -650,58 +717,56 @@ def fam_river(rng, reg):
 
 DEVICES = [
     # noun, description, reason, mechanism, successor
-    ("safety lamp", "a lamp for coal miners", "to reduce the risk of gas explosions underground",
+    ("safety lamp", "a consortium of mining companies", "a lamp for coal miners", "to reduce the risk of gas explosions underground",
      "surrounding the flame with a fine copper gauze that kept it from igniting the gas outside",
      "the battery-powered cap lamp"),
-    ("seed drill", "a horse-drawn machine for planting grain", "to plant seeds in straight rows at an even depth",
+    ("seed drill", "the largest agricultural cooperatives", "a horse-drawn machine for planting grain", "to plant seeds in straight rows at an even depth",
      "dropping seeds through a set of tubes behind small ploughs that opened the soil",
      "the tractor-mounted precision planter"),
-    ("loom", "a mechanical loom for weaving patterned cloth", "to let a single weaver produce complex patterns quickly",
+    ("loom", "several large textile mills", "a mechanical loom for weaving patterned cloth", "to let a single weaver produce complex patterns quickly",
      "reading the pattern from a chain of punched wooden boards", "the electronically controlled jacquard loom"),
-    ("calculator", "a hand-cranked calculating machine", "to speed up the work of insurance clerks",
+    ("calculator", "the national statistics office", "a hand-cranked calculating machine", "to speed up the work of insurance clerks",
      "turning a set of stepped drums that added one digit at a time", "the electronic desk calculator"),
-    ("diving helmet", "a copper diving helmet", "to allow salvage divers to work on wrecks for longer periods",
+    ("diving helmet", "the navy", "a copper diving helmet", "to allow salvage divers to work on wrecks for longer periods",
      "feeding air from a hand pump on the surface through a leather hose", "the self-contained scuba set"),
-    ("fire engine", "a steam-powered fire engine", "to throw water higher than the hand pumps of the time",
+    ("fire engine", "several city fire brigades", "a steam-powered fire engine", "to throw water higher than the hand pumps of the time",
      "using a small boiler to drive a pair of pistons that pumped water", "the petrol-driven fire engine"),
-    ("refrigerated wagon", "a refrigerated railway wagon", "to carry fresh meat and fish over long distances",
+    ("refrigerated wagon", "the state railways", "a refrigerated railway wagon", "to carry fresh meat and fish over long distances",
      "circulating air over blocks of ice stored in bunkers at each end", "the mechanically cooled container"),
-    ("cable car", "an aerial cable car", "to carry workers and ore down from mountain mines",
+    ("cable car", "a consortium of mining companies", "an aerial cable car", "to carry workers and ore down from mountain mines",
      "hanging the cabin from a fixed track rope while a second rope pulled it along", "the detachable gondola lift"),
-    ("pneumatic post", "a pneumatic tube system for letters", "to deliver telegrams across the city faster than messengers",
+    ("pneumatic post", "the national postal service", "a pneumatic tube system for letters", "to deliver telegrams across the city faster than messengers",
      "blowing sealed canisters through underground pipes with compressed air", "the fax machine"),
-    ("incubator", "an egg incubator heated by paraffin", "to help farmers hatch chicks without broody hens",
+    ("incubator", "the national poultry breeders' association", "an egg incubator heated by paraffin", "to help farmers hatch chicks without broody hens",
      "using a thermostat made of a metal capsule that expanded as it warmed", "the electric incubator"),
-    ("lighthouse lens", "a stepped glass lens for lighthouses", "to make lighthouse beams visible much farther out to sea",
+    ("lighthouse lens", "the coastguard service", "a stepped glass lens for lighthouses", "to make lighthouse beams visible much farther out to sea",
      "concentrating the light of a single lamp with rings of prisms", "the rotating electric beacon"),
-    ("typesetting machine", "a typesetting machine for newspapers",
+    ("typesetting machine", "the largest newspaper publishers", "a typesetting machine for newspapers",
      "to replace the slow work of setting type by hand", "casting whole lines of metal type from brass moulds",
      "computer typesetting"),
 ]
-DEVICE_ORGS = ["the national postal service", "the state railways", "the navy", "a consortium of mining companies",
-               "several city fire brigades", "the largest newspaper publishers"]
-
 
 def fam_invention(rng, reg):
     R = reg.region()
     country, adj = reg.country(R)
-    noun, desc, reason, mechanism, successor = rng.choice(DEVICES)
+    noun, adopter, desc, reason, mechanism, successor = rng.choice(DEVICES)
     inventor, ilast, g = reg.person(R)
     device = reg.unique(lambda: f"{ilast} {noun}")
     year = rng.randint(1790, 1910)
+    job = rng.choice(["engineer", "clockmaker", "schoolteacher", "blacksmith", "mechanic", "chemist", "instrument maker"])
     maker = f"{reg.place(R)} {rng.choice(['Ironworks', 'Engineering Company', 'Manufacturing', 'Brothers'])}"
     P = Para(rng, "invention", f"The {device}", dict(
         device=device, desc=desc, reason=reason, mechanism=mechanism, successor=successor,
         inventor=inventor, inventor_last=ilast, adj=adj, year=year, city=reg.place(R),
         patent_year=year + rng.randint(1, 4), maker=maker, units=num(round_to(rng.randint(400, 60_000), 100)),
-        adopter=rng.choice(DEVICE_ORGS), museum=f"the {reg.place(R)} Museum of Technology",
+        adopter=adopter, museum=f"the {reg.place(R)} Museum of Technology",
         decade=decade(year + rng.randint(40, 90)), pron="he" if g == "m" else "she",
-        job=rng.choice(["engineer", "clockmaker", "schoolteacher", "blacksmith", "surveyor", "chemist"]),
+        job=job, a_job=a_an(job),
     ))
     P.alias["inventor_last"] = "inventor"
     P.say("The {device} was {desc} invented by the {adj} {job} {inventor} in {year}.",
           "In {year}, the {adj} {job} {inventor} built the first {device}, {desc}.",
-          "The {device}, {desc}, was developed in {year} by {inventor}, a {job} from {city}.")
+          "The {device}, {desc}, was developed in {year} by {inventor}, {a_job} from {city}.")
     P.say("{inventor_last} designed it {reason}.",
           "The device was created {reason}.",
           "According to {inventor_last}'s notebooks, the aim was {reason}.")
@@ -769,15 +834,16 @@ def fam_scientist(rng, reg):
     died = born + rng.randint(58, 94)
     disc_year = born + rng.randint(27, 45)
     pron, pos = ("he", "his") if g == "m" else ("she", "her")
+    topic = rng.choice(FIELDS[field])
     known = rng.choice(SCI_KNOWN[field]).format(pos=pos, last=last, lastite=last.split()[-1].capitalize() + "ite",
                                                  country=country, place=reg.place(R))
     P = Para(rng, "scientist", name, dict(
         name=name, last=last, adj=adj, field=field, born=born, died=died, birthplace=reg.place(R),
-        university=f"the University of {reg.place(R)}", mentor=reg.person(R)[0], topic=rng.choice(FIELDS[field]),
-        known=known, disc_year=disc_year, book=f"{rng.choice(['On', 'Studies in', 'Observations on', 'A Treatise on'])} {rng.choice(FIELDS[field]).capitalize()}",
+        university=f"the University of {reg.place(R)}", mentor=reg.person(R)[0], topic=topic,
+        known=known, disc_year=disc_year, book=title_case(f"{rng.choice(['On', 'Studies in', 'Observations on', 'A Treatise on'])} {topic}"),
         award=rng.choice(AWARDS), award_year=min(disc_year + rng.randint(3, 18), died - 1), pron=pron, pos=pos,
         institute=f"the {reg.place(R)} {rng.choice(['Observatory', 'Institute', 'Laboratory', 'Research Station'])}",
-        years_led=small(rng.randint(6, 25), rng), death_city=reg.place(R), country=country,
+        years_led=f"{small(rng.randint(6, 25), rng)} years", death_city=reg.place(R), country=country,
     ))
     P.alias["last"] = "name"
     style = rng.randint(0, 1)
@@ -793,8 +859,8 @@ def fam_scientist(rng, reg):
           "{pos} book {book}, published in {disc_year}, remained a standard text on {topic} for decades.", p=0.8)
     P.say("{pron} received {award} in {award_year} for this work.",
           "In {award_year}, {last} was awarded {award}.", p=0.65)
-    P.say("{pron} later became director of {institute}, a post {pron} held for {years_led} years.",
-          "From {disc_year} onwards {pron} directed {institute} for {years_led} years.", p=0.55)
+    P.say("{pron} later became director of {institute}, a post {pron} held for {years_led}.",
+          "{pron} went on to direct {institute} for {years_led}.", p=0.55)
     P.say("{last} died in {death_city} in {died}.", p=0.35 if style == 0 else 0.6)
 
     P.ask("born", "date", "When was {name} born?", "In what year was {last} born?")
@@ -810,19 +876,19 @@ def fam_scientist(rng, reg):
     P.ask("award", "thing", "Which award did {name} receive?", "What prize was {last} given in {award_year}?")
     P.ask("award_year", "date", "When did {name} receive {award}?", "In what year was {last} awarded {award}?")
     P.ask("institute", "organisation", "Which institution did {name} direct?", "What did {last} later become director of?")
-    P.ask("years_led", "number", "For how many years did {name} direct {institute}?")
+    P.ask("years_led", "number", "How long did {name} direct {institute}?", "For how long did {last} lead {institute}?")
     P.ask("death_city", "place", "Where did {name} die?")
     return P
 
 
 SPORTS = {
     # sport: (scoring unit, club name patterns)
-    "football": ("goals", ["{c} Rovers", "FC {c}", "{c} Athletic", "{c} United", "Sporting {c}"]),
-    "rugby union": ("tries", ["{c} Rugby Club", "{c} Harlequins", "{c} Wanderers"]),
-    "ice hockey": ("goals", ["{c} Wolves", "HC {c}", "{c} Lynx", "{c} Blizzard"]),
-    "basketball": ("points", ["{c} Giants", "BC {c}", "{c} Hornets"]),
-    "handball": ("goals", ["HK {c}", "{c} Handball Club", "TV {c}"]),
-    "volleyball": ("points", ["VC {c}", "{c} Volleyball Club", "{c} Falcons"]),
+    "football": ("goals", 1875, (4_000, 55_000), ["{c} Rovers", "FC {c}", "{c} Athletic", "{c} United", "Sporting {c}"]),
+    "rugby union": ("tries", 1872, (4_000, 35_000), ["{c} Rugby Club", "{c} Harlequins", "{c} Wanderers"]),
+    "ice hockey": ("goals", 1895, (2_500, 14_000), ["{c} Wolves", "HC {c}", "{c} Lynx", "{c} Blizzard"]),
+    "basketball": ("points", 1905, (2_000, 12_000), ["{c} Giants", "BC {c}", "{c} Hornets"]),
+    "handball": ("goals", 1925, (1_500, 9_000), ["HK {c}", "{c} Handball Club", "TV {c}"]),
+    "volleyball": ("points", 1930, (1_500, 7_000), ["VC {c}", "{c} Volleyball Club", "{c} Falcons"]),
 }
 CLUB_FOUNDERS = ["workers from the local railway depot", "students of the town's grammar school",
                  "members of a rowing club", "employees of a textile mill", "a group of schoolteachers",
@@ -838,21 +904,21 @@ def fam_sportclub(rng, reg):
     R = reg.region()
     country, adj = reg.country(R)
     sport = rng.choice(sorted(SPORTS))
-    unit, patterns = SPORTS[sport]
+    unit, first_year, (cap_lo, cap_hi), patterns = SPORTS[sport]
     city = reg.place(R)
     club = rng.choice(patterns).format(c=city)
-    founded = rng.randint(1875, 1975)
+    founded = rng.randint(first_year, 1975)
     stadium_year = rng.randint(founded + 5, 2015)
     first_title = rng.randint(founded + 3, 2018)
     coach_from = rng.randint(max(founded + 10, 1950), 2010)
     rival = rng.choice(patterns).format(c=reg.place(R))
     P = Para(rng, "sport_club", club, dict(
-        club=club, sport=sport, city=city, country=country, founded=founded, founders=rng.choice(CLUB_FOUNDERS),
+        club=club, sport=sport, a_sport=a_an(sport), city=city, country=country, founded=founded, founders=rng.choice(CLUB_FOUNDERS),
         colours=rng.choice(COLOURS), colour_reason=rng.choice(COLOUR_REASONS),
         stadium=rng.choice([f"{reg.surname(R)} Park", f"the {reg.place(R)} Arena", f"the {rng.choice(BRANDS)} Stadium",
                             f"{reg.surname(R)} Road"]) if sport in ("football", "rugby union") else
         rng.choice([f"the {reg.place(R)} Arena", f"the {rng.choice(BRANDS)} Hall", f"{reg.surname(R)} Arena"]),
-        stadium_year=stadium_year, capacity=num(round_to(rng.randint(2_500, 48_000), 100)),
+        stadium_year=stadium_year, capacity=num(round_to(rng.randint(cap_lo, cap_hi), 100)),
         titles=small(rng.randint(2, 19), rng), first_title=first_title, coach=reg.person(R, "m")[0],
         coach_from=coach_from, coach_to=coach_from + rng.randint(3, 14), scorer=reg.person(R, "m")[0],
         tally=num(rng.randint(90, 420) * (10 if unit == "points" else 1)), unit=unit,
@@ -861,7 +927,7 @@ def fam_sportclub(rng, reg):
                           "the Miners' Derby", "the Cathedral Derby"]),
     ))
     P.say("{club} is a professional {sport} club based in {city}, {country}.",
-          "{club} is a {sport} club from {city} in {country}.",
+          "{club} is {a_sport} club from {city} in {country}.",
           "Based in the city of {city}, {club} is one of the best-known {sport} clubs in {country}.")
     P.say("The club was founded in {founded} by {founders} and adopted its {colours} colours {colour_reason}.",
           "It was formed in {founded} by {founders}, who chose {colours} as the club colours {colour_reason}.",
@@ -896,49 +962,62 @@ def fam_sportclub(rng, reg):
     return P
 
 
+SNOWY = {"Norway", "Sweden", "Germany", "Austria", "Switzerland", "Canada", "Japan", "Poland",
+         "the Czech Republic", "Slovenia", "the United States", "Italy", "France"}
 RACES = [
-    # kind, noun pattern, distance range (km), unit phrase, record format
-    ("marathon", "the {c} Marathon", (42, 42), "running race", "h"),
-    ("cycling race", "the Tour of {c}", (600, 2100), "stage race for professional cyclists", "h"),
-    ("rowing regatta", "the {c} Regatta", (2, 8), "rowing regatta", "m"),
-    ("cross-country ski race", "the {c} Ski Classic", (30, 90), "cross-country ski race", "h"),
-    ("sled dog race", "the {c} Trail", (300, 1100), "long-distance sled dog race", "d"),
-    ("swimming race", "the {c} Lake Swim", (3, 25), "open-water swimming race", "h"),
+    # kind, noun pattern, distance range (km), description, record format, participants, allowed countries
+    ("marathon", "the {c} Marathon", (42, 42), "running race", "h", (800, 38_000), None),
+    ("cycling race", "the Tour of {c}", (600, 2100), "stage race for professional cyclists", "h", (90, 200), None),
+    ("rowing regatta", "the {c} Regatta", (2, 8), "rowing regatta", "m", (300, 4_000), None),
+    ("cross-country ski race", "the {c} Ski Classic", (30, 90), "cross-country ski race", "h", (500, 15_000), SNOWY),
+    ("sled dog race", "the {c} Trail", (300, 1100), "long-distance sled dog race", "d", (20, 90),
+     {"Norway", "Sweden", "Canada", "the United States"}),
+    ("swimming race", "the {c} Lake Swim", (3, 25), "open-water swimming race", "h", (150, 3_000), None),
 ]
 RACE_ORGANISER_REASONS = ["to raise money for the town hospital", "to attract visitors in the quiet season",
                           "to celebrate the opening of a new road", "to promote amateur sport among young people",
-                          "to increase the newspaper's circulation", "to mark the centenary of the town charter"]
+                          "to mark the centenary of the town charter"]
 
 
 def fam_race(rng, reg):
-    R = reg.region(exclude=("india", "africa"))
-    country, adj = reg.country(R)
-    kind, pattern, (dlo, dhi), desc, rfmt = rng.choice(RACES)
+    kind, pattern, (dlo, dhi), desc, rfmt, (plo, phi), allowed = rng.choice(RACES)
+    R, (country, adj) = reg.region_with(lambda c: allowed is None or c in allowed, exclude=("india", "africa"))
     city = reg.place(R)
     event = pattern.format(c=city)
     first = rng.randint(1890, 1990)
-    if kind == "marathon":
-        distance = "42.195 kilometres"
+    km = 42.195 if kind == "marathon" else rng.randint(dlo, dhi)
+    distance = "42.195 kilometres" if kind == "marathon" else f"{num(km)} kilometres"
+    speed = {"marathon": (19.5, 20.5), "cycling race": (38, 44), "rowing regatta": (18, 22),
+             "cross-country ski race": (18, 25), "sled dog race": (6, 9), "swimming race": (4, 5.2)}[kind]
+    holder, _, holder_g = reg.person(R)
+    slow = 1.1 if holder_g == "f" else 1.0
+    minutes = int(km / rng.uniform(*speed) * 60 * slow)
+    if rfmt == "m":
+        secs = int(km / rng.uniform(*speed) * 3600 * slow)
+        record = f"{secs // 60} minutes {secs % 60} seconds"
+    elif rfmt == "d":
+        record = f"{minutes // 1440} days {minutes % 1440 // 60} hours"
+    elif minutes < 60:
+        record = f"{minutes} minutes"
     else:
-        distance = f"{num(rng.randint(dlo, dhi))} kilometres"
-    if rfmt == "h":
-        record = f"{rng.randint(1, 9) if kind != 'marathon' else 2} hours {rng.randint(1, 59)} minutes"
-        if kind == "cycling race":
-            record = f"{rng.randint(48, 95)} hours {rng.randint(1, 59)} minutes"
-    elif rfmt == "m":
-        record = f"{rng.randint(5, 22)} minutes {rng.randint(1, 59)} seconds"
+        h = minutes // 60
+        record = f"{h} hour{'s' if h > 1 else ''} {minutes % 60} minutes"
+    if rng.random() < 0.35:
+        organiser = f"the {city} {rng.choice(['Herald', 'Gazette', 'Courier', 'Post'])}"
+        org_reason = rng.choice(["to increase the newspaper's circulation", "to give its readers something to cheer for"])
     else:
-        record = f"{rng.randint(4, 11)} days {rng.randint(1, 23)} hours"
+        organiser = rng.choice([f"the {city} {rng.choice(['Athletic', 'Sports', 'Touring'])} Club",
+                                f"the {reg.surname(R)} family", f"the town council of {city}"])
+        org_reason = rng.choice(RACE_ORGANISER_REASONS)
+    month = rng.choice(MONTHS[:3] + MONTHS[-1:]) if kind in ("cross-country ski race", "sled dog race") else (
+        rng.choice(MONTHS[5:8]) if kind == "swimming race" else rng.choice(MONTHS[3:10]))
     P = Para(rng, "race", event[4:] if event.startswith("the ") else event, dict(
-        event=event, kind=kind, desc=desc, city=city, country=country, month=rng.choice(MONTHS), first=first,
-        organiser=rng.choice([f"the {city} {rng.choice(['Herald', 'Gazette', 'Courier', 'Post'])}",
-                              f"the {city} {rng.choice(['Athletic', 'Sports', 'Rowing', 'Touring'])} Club",
-                              f"the {reg.surname(R)} family"]),
-        org_reason=rng.choice(RACE_ORGANISER_REASONS), distance=distance, start=reg.place(R),
-        finish=rng.choice([f"the {city} town square", f"the harbour of {city}", f"{city} castle",
+        event=event, kind=kind, desc=desc, city=city, country=country, month=month, first=first,
+        organiser=organiser, org_reason=org_reason, distance=distance, start=reg.place(R),
+        finish=rng.choice([f"the {city} town square", f"the main square of {city}", f"{city} castle",
                            f"the old bridge in {city}"]),
-        record=record, holder=reg.person(R)[0], record_year=rng.randint(max(first + 5, 1980), 2022),
-        participants=num(round_to(rng.randint(150, 38_000), 50)),
+        record=record, holder=holder, record_year=rng.randint(max(first + 5, 1980), 2022),
+        participants=num(round_to(rng.randint(plo, phi), 10)),
         trophy=f"the {reg.surname(R)} {rng.choice(['Cup', 'Trophy', 'Shield', 'Bowl'])}",
         trophy_year=first + rng.randint(0, 40),
     ))
@@ -958,7 +1037,7 @@ def fam_race(rng, reg):
 
     P.ask("first", "date", "When was {event} first held?", "In what year did {event} begin?",
           "When did the first edition of {event} take place?")
-    P.ask("organiser", "organisation", "Who organised the first {event}?", "Who founded {event}?")
+    P.ask("organiser", "organisation", "Who organised the first edition of {event}?", "Who founded {event}?")
     P.ask("org_reason", "phrase", "Why was {event} founded?", "Why did {organiser} start {event}?")
     P.ask("month", "date", "In which month is {event} held?", "When does {event} take place each year?")
     P.ask("distance", "number", "How long is the course of {event}?", "What distance do competitors cover in {event}?")
@@ -975,43 +1054,46 @@ def fam_race(rng, reg):
 
 
 ANIMALS = [
-    # group, nouns, adjectives, habitats, (length unit, min, max), (weight grams min, max), (diet, how it gets it)
-    ("bird", ["warbler", "finch", "kingfisher", "owl", "sunbird", "tit"],
-     ["amber-throated", "grey-crowned", "spotted", "white-browed", "copper-tailed", "mountain", "pale-winged"],
+    # group, [(noun, length unit, min, max, weight grams min, max)], habitats, [(diet, how it gets it)]
+    ("bird", [("warbler", "cm", 10, 15, 8, 20), ("finch", "cm", 11, 18, 15, 40), ("kingfisher", "cm", 12, 30, 20, 200),
+              ("owl", "cm", 18, 45, 90, 900), ("sunbird", "cm", 9, 14, 5, 15), ("parrot", "cm", 20, 40, 100, 600)],
      ["the cloud forests", "the mangrove swamps", "the pine forests of the high plateau", "the reed beds"],
-     ("cm", 9, 45), (8, 900),
-     [("insects and spiders", "it picks from the bark of trees"),
-      ("small fish", "it catches by diving from a low perch"),
-      ("seeds and berries", "it gathers in small flocks at the forest edge"),
-      ("nectar", "it collects while hovering in front of flowers")]),
-    ("mammal", ["shrew", "marmot", "bat", "otter", "hare", "dormouse", "mongoose"],
-     ["striped", "long-eared", "pygmy", "woolly", "dusky", "golden", "short-tailed"],
+     [("insects and spiders", "finds", "by probing the bark of trees with its thin bill"),
+      ("small fish and tadpoles", "catches", "by diving from a low perch"),
+      ("seeds and berries", "gathers", "by foraging in small flocks at the forest edge"),
+      ("beetles and moths", "catches", "by swooping from a high branch at dusk")]),
+    ("mammal", [("shrew", "cm", 5, 9, 4, 15), ("marmot", "cm", 45, 65, 3000, 7000), ("bat", "cm", 4, 9, 5, 30),
+                ("otter", "cm", 55, 90, 3500, 9000), ("dormouse", "cm", 7, 16, 20, 150),
+                ("mongoose", "cm", 25, 50, 400, 3000)],
      ["the limestone hills", "the high alpine meadows", "the river valleys", "the coastal dunes"],
-     ("cm", 6, 90), (5, 9000),
-     [("earthworms and beetle larvae", "it digs from the soil with its strong front claws"),
-      ("moths", "it catches in flight at night using echolocation"),
-      ("fish and crayfish", "it hunts along the riverbanks at dusk"),
-      ("grass seeds and roots", "it stores in underground burrows for the winter")]),
-    ("lizard", ["gecko", "skink", "monitor", "anole", "iguana"],
-     ["banded", "blue-tailed", "leaf-toed", "desert", "crested", "emerald"],
+     [("earthworms and beetle larvae", "digs up", "with its strong front claws"),
+      ("insects", "locates", "by listening for their movements at night"),
+      ("fish and crayfish", "catches", "by diving along the riverbanks at dusk"),
+      ("grass seeds and roots", "collects", "by foraging close to its burrow")]),
+    ("lizard", [("gecko", "cm", 6, 20, 3, 80), ("skink", "cm", 8, 30, 5, 300), ("monitor", "cm", 60, 130, 1500, 8000),
+                ("iguana", "cm", 40, 110, 800, 5000)],
      ["the rocky islands", "the dry scrubland", "the lowland rainforests"],
-     ("cm", 5, 120), (3, 7000),
-     [("beetles and crickets", "it ambushes from crevices in the rocks"),
-      ("snails", "it crushes with its broad, flat teeth"),
-      ("small rodents", "it tracks by flicking its forked tongue")]),
-    ("frog", ["tree frog", "toad", "frog", "glass frog"],
-     ["golden", "marbled", "whistling", "red-legged", "moss", "spiny"],
+     [("beetles and crickets", "catches", "by ambushing them from crevices in the rocks"),
+      ("snails", "eats", "by crushing their shells with its broad, flat teeth"),
+      ("insects and small lizards", "tracks", "by flicking its forked tongue")]),
+    ("frog", [("tree frog", "mm", 20, 60, 2, 20), ("toad", "mm", 40, 110, 20, 250), ("glass frog", "mm", 18, 30, 1, 5)],
      ["the mountain streams", "the flooded forests", "the cloud forests"],
-     ("mm", 18, 110), (1, 250),
-     [("ants and small beetles", "it catches with a rapid flick of its sticky tongue"),
-      ("flies and mosquitoes", "it waits for at the edge of the water")]),
-    ("fish", ["killifish", "char", "goby", "catfish", "pupfish"],
-     ["blind cave", "rainbow", "spotted", "dwarf", "silver-finned", "lake"],
+     [("ants and small beetles", "catches", "with a rapid flick of its sticky tongue"),
+      ("flies and mosquitoes", "catches", "by waiting motionless at the edge of the water")]),
+    ("fish", [("killifish", "cm", 3, 8, 1, 10), ("char", "cm", 25, 60, 300, 3000), ("goby", "cm", 3, 12, 1, 30),
+              ("catfish", "cm", 10, 45, 20, 1500), ("pupfish", "cm", 2, 6, 1, 5)],
      ["the spring-fed lakes", "the limestone caves", "the fast-flowing mountain rivers"],
-     ("cm", 2, 70), (1, 4000),
-     [("insect larvae", "it sifts from the gravel of the riverbed"),
-      ("small shrimp", "it detects in the dark with its sensitive barbels")]),
+     [("insect larvae", "finds", "by sifting through the gravel of the riverbed"),
+      ("small shrimp", "detects", "with its sensitive barbels")]),
 ]
+GENERA = {"warbler": "Phylloscopus", "finch": "Carduelis", "kingfisher": "Alcedo", "owl": "Otus",
+          "sunbird": "Cinnyris", "parrot": "Pyrrhura", "shrew": "Crocidura", "marmot": "Marmota", "bat": "Myotis",
+          "otter": "Lutra", "dormouse": "Dryomys", "mongoose": "Herpestes", "gecko": "Hemidactylus",
+          "skink": "Trachylepis", "monitor": "Varanus", "iguana": "Cyclura", "tree frog": "Hyla", "toad": "Bufo",
+          "glass frog": "Hyalinobatrachium", "killifish": "Aphyosemion", "char": "Salvelinus", "goby": "Gobius",
+          "catfish": "Pimelodus", "pupfish": "Cyprinodon"}
+ANIMAL_ADJS = ["amber-throated", "copper-tailed", "pale-winged", "ash-backed", "saffron-bellied", "blue-spotted",
+               "moss-green", "rust-collared", "pearl-eyed", "silver-striped", "dusky-banded", "long-toed"]
 THREATS = ["forest clearance for farmland", "the drainage of wetlands", "invasive predators such as rats",
            "pollution from nearby mines", "the construction of dams", "climate change"]
 
@@ -1019,32 +1101,45 @@ THREATS = ["forest clearance for farmland", "the drainage of wetlands", "invasiv
 def fam_animal(rng, reg):
     R = reg.region()
     country, adj = reg.country(R)
-    group, nouns, adjs, habitats, (lunit, llo, lhi), (wlo, whi), diets = rng.choice(ANIMALS)
-    common = reg.unique(lambda: f"{rng.choice(adjs)} {rng.choice(nouns)}")
-    naturalist = reg.person(R)[0]
-    genus = reg.stem(R).capitalize()
-    epithet = naturalist.split()[-1].lower() + "i"
+    group, nouns, habitats, diets = rng.choice(ANIMALS)
+    noun, lunit, llo, lhi, wlo, whi = rng.choice(nouns)
+    naturalist, nlast, _ = reg.person(R)
+    style = rng.randint(0, 2)
+    if style == 0:
+        common = reg.unique(lambda: f"{nlast}'s {noun}")
+        animal = common
+    elif style == 1:
+        common = reg.unique(lambda: f"{reg.stem(R).capitalize()} {noun}")
+        animal = "the " + common
+    else:
+        common = reg.unique(lambda: f"{rng.choice(ANIMAL_ADJS)} {noun}")
+        animal = "the " + common
+    genus = GENERA[noun]
+    ascii_last = unicodedata.normalize("NFKD", nlast).encode("ascii", "ignore").decode().lower().replace(" ", "")
+    epithet = ascii_last + ("i" if ascii_last[-1] not in "aeiou" else "e")
     frac = rng.random()
     length = int(llo + frac * (lhi - llo))
-    weight = max(1, int(wlo + (frac ** 2.5) * (whi - wlo) * rng.uniform(0.8, 1.2)))
-    wtxt = f"{weight / 1000:.1f} kilograms" if weight >= 1000 else f"{weight} grams"
-    diet, behaviour = rng.choice(diets)
-    P = Para(rng, "animal", f"{common.capitalize()}", dict(
-        animal=f"the {common}", common=common, group=group, habitat=f"{rng.choice(habitats)} of {rng.choice(PARTS)} {country}",
+    weight = max(1, int(wlo + (frac ** 2) * (whi - wlo) * rng.uniform(0.85, 1.15)))
+    wtxt = f"{weight / 1000:.1f} kilograms" if weight >= 1000 else (f"{weight} grams" if weight > 1 else "1 gram")
+    diet, verb, how = rng.choice(diets)
+    P = Para(rng, "animal", common[0].upper() + common[1:], dict(
+        animal=animal, common=common, group=group, groups="fish" if group == "fish" else group + "s", habitat=f"{rng.choice(habitats)} of {in_part(rng.choice(PARTS), country)}",
         country=country, length=f"{length} {'centimetres' if lunit == 'cm' else 'millimetres'}", weight=wtxt,
-        diet=diet, behaviour=behaviour, naturalist=naturalist,
-        desc_year=rng.randint(1780, 1990), sci=f"{genus} {epithet}", lifespan=f"{rng.randint(2, 25)} years",
-        threat=rng.choice(THREATS), population=num(round_to(rng.randint(250, 40_000), 50)),
+        diet=diet, verb=verb, how=how, naturalist=naturalist,
+        desc_year=rng.randint(1780, 1990), sci=f"{genus} {epithet}", lifespan=f"{rng.randint(2, 6) if weight < 100 else rng.randint(6, 22)} years",
+        threat=rng.choice(THREATS), population=num(round_to(rng.randint(250, 40_000), 50)), noun=noun,
         status=rng.choice(["endangered", "vulnerable", "critically endangered", "near threatened"]),
-        clutch=small(rng.randint(2, 9), rng), season=rng.choice(["spring", "the rainy season", "late summer", "early winter"]),
+        clutch={"bird": lambda: small(rng.randint(2, 6), rng), "lizard": lambda: small(rng.randint(2, 12), rng),
+                "frog": lambda: f"{rng.randint(3, 60) * 10}", "fish": lambda: num(rng.randint(5, 150) * 10),
+                "mammal": lambda: "0"}[group](), season=rng.choice(["spring", "the rainy season", "late summer", "early winter"]),
     ))
     P.say("{animal} ({sci}) is a {group} found mainly in {habitat}.",
           "{animal} is a species of {group} native to {habitat}.",
-          "Found only in {habitat}, {animal} is one of the region's rarest {group}s.")
+          "Found only in {habitat}, {animal} is one of the region's rarest {groups}.")
     P.say("Adults measure about {length} in length and weigh around {weight}.",
           "It grows to about {length} long and weighs up to {weight}.", p=0.85)
-    P.say("It feeds mainly on {diet}, which {behaviour}.",
-          "Its diet consists largely of {diet}, which {behaviour}.", p=0.9)
+    P.say("It feeds mainly on {diet}, which it {verb} {how}.",
+          "Its diet consists largely of {diet}, which it {verb} {how}.", p=0.9)
     P.say("The species was first described in {desc_year} by the naturalist {naturalist}.",
           "{naturalist} gave the species its scientific name in {desc_year}.", p=0.75)
     if group == "mammal":
@@ -1057,16 +1152,17 @@ def fam_animal(rng, reg):
 
     P.ask("habitat", "place", "Where is {animal} found?", "Where does {animal} live?", "What is the habitat of {animal}?")
     P.ask("sci", "thing", "What is the scientific name of {animal}?")
-    P.ask("length", "number", "How long is {animal}?", "How long do adult {common}s grow?")
-    P.ask("weight", "number", "How much does {animal} weigh?", "What is the weight of an adult {common}?")
+    P.ask("length", "number", "How long is {animal}?", "How long do adults of this species grow?")
+    P.ask("weight", "number", "How much does {animal} weigh?", "What is the weight of an adult {noun} of this species?")
     P.ask("diet", "phrase", "What does {animal} eat?", "What does {animal} feed on?")
-    P.ask("behaviour", "phrase", "How does {animal} obtain its food?", "How does {animal} find {diet}?")
+    P.ask("how", "phrase", "How does {animal} obtain its food?", "How does {animal} get the {diet} it eats?")
     P.ask("naturalist", "person", "Who first described {animal}?", "Who gave {animal} its scientific name?")
     P.ask("desc_year", "date", "When was {animal} first described?", "In what year did {naturalist} describe {animal}?")
     P.ask("lifespan", "number", "How long can {animal} live in the wild?", "What is the lifespan of {animal}?")
-    P.ask("clutch", "number", "How many eggs do female {common}s lay?")
+    P.ask("clutch", "number", "How many eggs does a female {common} lay?")
     P.ask("threat", "phrase", "What threatens the habitat of {animal}?", "Why is {animal} {status}?")
-    P.ask("population", "number", "How many {common}s are thought to remain?", "What is the estimated population of {animal}?")
+    P.ask("population", "number", "How many individuals of {animal} are thought to remain?",
+          "What is the estimated population of {animal}?")
     P.ask("status", "phrase", "What is the conservation status of {animal}?")
     P.ask("group", "phrase", "What kind of animal is {animal}?")
     return P
@@ -1074,21 +1170,21 @@ def fam_animal(rng, reg):
 
 TARGETS = [
     # body, short name, discoveries, arrival verb
-    ("Mars", "Mars", ["evidence of ancient river deltas near the equator", "seasonal methane releases from the northern plains",
+    ("Mars", "Mars", (6, 11), ["evidence of ancient river deltas near the equator", "seasonal methane releases from the northern plains",
                       "layers of ice buried beneath the dust of the mid-latitudes"], "entered orbit around"),
-    ("Venus", "Venus", ["signs of recent lava flows on its volcanoes", "lightning in the thick cloud layers",
+    ("Venus", "Venus", (4, 7), ["signs of recent lava flows on its volcanoes", "lightning in the thick cloud layers",
                         "a slow wave travelling through the upper atmosphere"], "entered orbit around"),
-    ("the Moon", "the Moon", ["water ice in permanently shadowed craters near the south pole",
+    ("the Moon", "the Moon", (1, 4), ["water ice in permanently shadowed craters near the south pole",
                               "a thin layer of glass beads from ancient eruptions"], "entered orbit around"),
-    ("Jupiter's moon Europa", "Europa", ["plumes of water vapour rising from cracks in the ice",
+    ("Jupiter's moon Europa", "Europa", (60, 96), ["plumes of water vapour rising from cracks in the ice",
                                          "salts on the surface that probably came from the ocean below"], "reached"),
-    ("Saturn's moon Titan", "Titan", ["seasonal changes in the level of its methane lakes",
+    ("Saturn's moon Titan", "Titan", (70, 96), ["seasonal changes in the level of its methane lakes",
                                       "dunes of organic sand near the equator"], "reached"),
-    ("the comet {x}", "the comet", ["organic molecules in the dust surrounding the nucleus",
+    ("the comet {x}", "the comet", (20, 120), ["organic molecules in the dust surrounding the nucleus",
                                     "that the nucleus was shaped like a peanut"], "rendezvoused with"),
-    ("the asteroid {x}", "the asteroid", ["that the asteroid was a loose pile of rubble",
+    ("the asteroid {x}", "the asteroid", (14, 60), ["that the asteroid was a loose pile of rubble",
                                           "grains of clay that had once been altered by water"], "arrived at"),
-    ("Mercury", "Mercury", ["ice deposits inside craters at the north pole", "an unusually large iron core"],
+    ("Mercury", "Mercury", (60, 84), ["ice deposits inside craters at the north pole", "an unusually large iron core"],
      "entered orbit around"),
 ]
 AGENCIES = ["the Nordic Space Agency", "the Pacific Space Consortium", "the Continental Space Office",
@@ -1101,40 +1197,44 @@ END_REASONS = ["its fuel ran out", "contact was lost during a solar storm", "its
 
 def fam_space(rng, reg):
     R = reg.region()
-    body, short, discoveries, verb = rng.choice(TARGETS)
+    body, short, (clo, chi), discoveries, verb = rng.choice(TARGETS)
     if "{x}" in body:
         x = reg.place(R)
         body = body.format(x=x)
         short = body
     mission = reg.unique(lambda: rng.choice(MODELS + BRANDS) + rng.choice(["", " 1", " 2", "-A", " Explorer", " Pathfinder"]))
     launch_year = rng.randint(1974, 2019)
-    cruise_months = rng.randint(4, 80)
+    cruise_months = rng.randint(clo, chi)
     arrival = launch_year + max(1, cruise_months // 12)
     mass = rng.randint(350, 5200)
+    rocket = f"{rng.choice(MODELS)}-{rng.randint(2, 7)}"
+    cost = rng.randint(18, 290) * 10
+    end_year = min(arrival + rng.randint(1, 12), 2023)
     P = Para(rng, "space", mission, dict(
         mission=mission, agency=rng.choice(AGENCIES), body=body, short=short,
-        date=date_str(rng, launch_year, rng.randint(0, 1)), rocket=f"{rng.choice(MODELS)}-{rng.randint(2, 7)}",
+        date=date_str(rng, launch_year, rng.randint(0, 1)), rocket=rocket, art_rocket=a_an(rocket).split()[0],
         site=f"the {reg.place(R)} Launch Centre", cruise=f"{cruise_months} months", verb=verb, arrival=arrival,
-        mass=f"{num(mass)}-kilogram", mass_plain=f"{num(mass)} kilograms", instruments=small(rng.randint(4, 14), rng),
+        mass_plain=f"{num(mass)} kilograms", instruments=small(rng.randint(4, 14), rng),
         builder=rng.choice([f"the University of {reg.place(R)}", f"{reg.place(R)} Aerospace", f"the {reg.place(R)} Observatory"]),
-        discovery=rng.choice(discoveries), end_year=arrival + rng.randint(1, 12), end_reason=rng.choice(END_REASONS),
-        lead=reg.person(R)[0], cost=f"{rng.randint(180, 2900)} million dollars",
+        discovery=rng.choice(discoveries), end_year=end_year, end_reason=rng.choice(END_REASONS),
+        lead=reg.person(R)[0], cost=(f"{cost} million dollars" if cost < 1000 else f"{cost / 1000:.1f} billion dollars"),
     ))
     P.say("{mission} was a robotic space probe launched by {agency} to study {body}.",
           "{mission} was an uncrewed mission to {body} operated by {agency}.",
           "Built by {agency}, {mission} was a spacecraft designed to explore {body}.")
-    P.say("It lifted off on {date} aboard a {rocket} rocket from {site}.",
-          "The probe was launched on {date} on a {rocket} rocket from {site}.")
+    P.say("It lifted off on {date} aboard {art_rocket} {rocket} rocket from {site}.",
+          "The probe was launched on {date} on {art_rocket} {rocket} rocket from {site}.")
     P.say("After a cruise of {cruise}, the spacecraft {verb} {short} in {arrival}.",
           "It {verb} {short} in {arrival}, after a journey of {cruise}.", p=0.85)
-    P.say("The {mass} probe carried {instruments} scientific instruments, including a camera built by {builder}.",
+    P.say("The probe, which weighed {mass_plain}, carried {instruments} scientific instruments, including a camera built by {builder}.",
           "The spacecraft weighed about {mass_plain} at launch and carried {instruments} instruments.",
           p=0.6)
     P.say("Its most important discovery was {discovery}.",
           "Among its main results was finding {discovery}.",
           "Scientists consider its most significant finding to be {discovery}.")
-    P.say("The mission ended in {end_year} when {end_reason}.",
-          "Operations ended in {end_year}, after {end_reason}.", p=0.7)
+    if end_year > arrival:
+        P.say("The mission ended in {end_year} when {end_reason}.",
+              "Operations ended in {end_year}, after {end_reason}.", p=0.7)
     P.say("The science team was led by {lead}, and the mission cost about {cost}.", p=0.35)
 
     P.ask("agency", "organisation", "Which agency launched {mission}?", "Who operated {mission}?")
@@ -1144,8 +1244,8 @@ def fam_space(rng, reg):
     P.ask("site", "place", "Where was {mission} launched from?", "From which launch site did {mission} lift off?")
     P.ask("cruise", "number", "How long did {mission} take to reach {short}?", "How long was the cruise of {mission}?")
     P.ask("arrival", "date", "When did {mission} reach {short}?", "In what year did {mission} arrive at its target?")
-    P.ask("mass", "number", "How heavy was {mission}?", "What was the mass of {mission}?")
-    P.ask("mass_plain", "number", "How much did {mission} weigh at launch?")
+    P.ask("mass_plain", "number", "How much did {mission} weigh?", "How heavy was {mission}?",
+          "What was the mass of {mission}?")
     P.ask("instruments", "number", "How many scientific instruments did {mission} carry?")
     P.ask("builder", "organisation", "Who built the camera on {mission}?")
     P.ask("discovery", "phrase", "What was the most important discovery of {mission}?", "What did {mission} find?")
@@ -1161,9 +1261,10 @@ ROUTES = ["by the north-east ridge", "via the south face", "along the western gl
 
 
 def fam_mountain(rng, reg):
-    R = reg.region(exclude=("lowlands",))
-    country, adj = reg.country(R)
+    R, (country, adj) = reg.region_with(lambda c: c in MAX_HEIGHT)
     stem = reg.place(R)
+    top = MAX_HEIGHT[country]
+    height_m = rng.randint(int(top * 0.45), int(top * 0.93))
     peak = rng.choice([f"Mount {stem}", f"{stem} Peak", f"the {stem}horn" if R.key == "germanic" else f"Mount {stem}",
                        f"Pico {stem}" if R.key == "iberian" else f"{stem} Peak"])
     title = peak[4:] if peak.startswith("the ") else peak
@@ -1171,28 +1272,30 @@ def fam_mountain(rng, reg):
     ascent = rng.randint(survey + 2, 1965)
     c1, c2 = reg.person(R)[0], reg.person(R)[0]
     P = Para(rng, "mountain", title, dict(
-        peak=peak, country=country, height=f"{num(rng.randint(1800, 6900))} metres",
+        peak=peak, country=country, height=f"{num(height_m)} metres", height_adj=f"{num(height_m)}-metre",
         range=f"the {reg.place(R)} {rng.choice(['Range', 'Mountains', 'Alps', 'Massif'])}", namesake=reg.person(R, "m")[0],
         survey=survey, date=date_str(rng, ascent, rng.randint(0, 1)), ascent=ascent, climber1=c1, climber2=c2,
         route=rng.choice(ROUTES), glacier=f"the {reg.place(R)} Glacier", loss=f"{rng.randint(12, 65)} per cent",
         loss_year=rng.choice([1850, 1900, 1950, 1970]), hut=f"the {reg.surname(R)} Hut",
-        hut_alt=f"{num(rng.randint(1200, 4200))} metres", hut_year=rng.randint(ascent + 1, 1990),
-        days=small(rng.randint(2, 6), rng), part=rng.choice(PARTS),
+        hut_alt=f"{num(int(height_m * rng.uniform(0.45, 0.7)))} metres", hut_year=rng.randint(ascent + 1, 1990),
+        days=f"{small(rng.randint(2, 5), rng)} days" if height_m > 3000 else f"{small(rng.randint(4, 9), rng)} hours",
+        pc=in_part(rng.choice(PARTS), country),
     ))
     named = "Mount" in peak or "Pico" in peak
-    P.say("{peak} is a {height} mountain in {range}, in {part} {country}.",
+    P.say("{peak} is a {height_adj} mountain in {range}, in {pc}.",
           "Rising to {height}, {peak} is the highest summit of {range} in {country}.",
-          "{peak}, at {height}, is one of the most prominent peaks of {range} in {part} {country}.")
+          "{peak}, at {height}, is one of the most prominent peaks of {range} in {pc}.")
     if named:
         P.say("It was named after {namesake}, a surveyor who mapped the area in {survey}.",
               "The mountain takes its name from {namesake}, who led the survey of the region in {survey}.", p=0.6)
     P.say("The first recorded ascent was made on {date} by {climber1} and {climber2}, who climbed {route}.",
           "{climber1} and {climber2} reached the summit for the first time on {date}, climbing {route}.")
-    P.say("The summit is surrounded by {glacier}, which has lost about {loss} of its area since {loss_year}.",
-          "On its northern side lies {glacier}, whose area has shrunk by about {loss} since {loss_year}.", p=0.65)
+    if height_m > 2300:
+        P.say("The summit is surrounded by {glacier}, which has lost about {loss} of its area since {loss_year}.",
+              "On its northern side lies {glacier}, whose area has shrunk by about {loss} since {loss_year}.", p=0.65)
     P.say("Most climbers today start from {hut}, a mountain hut at {hut_alt} built in {hut_year}.",
           "The usual starting point is {hut}, built in {hut_year} at an altitude of {hut_alt}.", p=0.7)
-    P.say("A typical ascent from the hut takes {days} days.", p=0.3)
+    P.say("A typical ascent from the hut takes {days}.", p=0.3)
 
     P.ask("height", "number", "How high is {peak}?", "What is the height of {peak}?")
     P.ask("range", "place", "In which range is {peak}?", "Which mountain range does {peak} belong to?")
@@ -1214,13 +1317,14 @@ def fam_mountain(rng, reg):
 
 STRUCTURES = [
     # kind, profession, size phrase pattern, superlative, materials with reasons
-    ("suspension bridge", "engineer", "a main span of {n} metres", "longest bridge span", 180, 1400),
-    ("lighthouse", "engineer", "a height of {n} metres", "tallest lighthouse", 25, 70),
-    ("opera house", "architect", "{n} seats", "largest theatre", 900, 2800),
-    ("railway station", "architect", "{n} platforms", "largest station", 8, 24),
-    ("television tower", "engineer", "a height of {n} metres", "tallest structure", 180, 420),
-    ("public library", "architect", "space for {n} books", "largest library", 200_000, 3_000_000),
-    ("covered market hall", "architect", "a floor area of {n} square metres", "largest covered market", 3000, 22_000),
+    ("suspension bridge", "engineer", "a main span of {n} metres", "longest bridge span", 180, 1400, (1850, 1985)),
+    ("lighthouse", "engineer", "a height of {n} metres", "tallest lighthouse", 25, 70, (1820, 1960)),
+    ("opera house", "architect", "{n} seats", "largest theatre", 900, 2800, (1850, 1985)),
+    ("railway station", "architect", "{n} platforms", "largest station", 8, 24, (1850, 1960)),
+    ("television tower", "engineer", "a height of {n} metres", "tallest structure", 180, 420, (1955, 1990)),
+    ("public library", "architect", "space for {n} books", "largest library", 200_000, 3_000_000, (1850, 1990)),
+    ("covered market hall", "architect", "a floor area of {n} square metres", "largest covered market", 3000, 22_000,
+     (1850, 1935)),
 ]
 MATERIALS = [("granite", "because it could be quarried only a few kilometres away"),
              ("reinforced concrete", "because it was cheaper than steel at the time"),
@@ -1228,46 +1332,48 @@ MATERIALS = [("granite", "because it could be quarried only a few kilometres awa
              ("cast iron and glass", "to let as much daylight as possible into the interior"),
              ("local limestone", "because the city council insisted on a local material"),
              ("steel", "so that it could withstand strong winds from the sea")]
-DAMAGE = ["a fire", "an earthquake", "a severe storm", "wartime bombing", "a flood"]
+DAMAGE = ["a fire", "a severe storm", "a flood", "an earthquake"]
 
 
 def fam_building(rng, reg):
     R = reg.region()
     country, adj = reg.country(R)
-    kind, prof, size_pat, superl, lo, hi = rng.choice(STRUCTURES)
+    kind, prof, size_pat, superl, lo, hi, (ylo, yhi) = rng.choice(STRUCTURES)
     city = reg.place(R)
     n = rng.randint(lo, hi)
     n = round_to(n, 1000) if n > 20000 else (round_to(n, 10) if n > 300 else n)
-    name = reg.unique(lambda: rng.choice([f"the {city} {kind.title()}", f"the {reg.surname(R)} {kind.split()[-1].title()}",
-                                          f"the {rng.choice(BRANDS)} {kind.split()[-1].title()}"]))
-    start = rng.randint(1850, 1985)
+    name = reg.unique(lambda: rng.choice([f"the {city} {kind.title()}", f"the {reg.surname(R)} {kind.title()}",
+                                          f"the {rng.choice(BRANDS)} {kind.title()}"]))
+    start = rng.randint(ylo, yhi)
     end = start + rng.randint(2, 9)
     material, mreason = rng.choice(MATERIALS)
     if kind == "lighthouse" and material == "cast iron and glass":
         material, mreason = MATERIALS[0]
     architect, alast, _ = reg.person(R)
+    damage_year = rng.randint(end + 3, 2015)
+    damages = DAMAGE + (["wartime bombing"] if 1939 <= damage_year <= 1945 else [])
     P = Para(rng, "building", name[4:], dict(
-        name=name, kind=kind, city=city, country=country, adj=adj, prof=prof, architect=architect, alast=alast,
-        start=start, end=end, cost=rng.choice([f"{num(rng.randint(2, 90))} million {rng.choice(['crowns', 'francs', 'marks', 'dollars', 'pounds'])}"]),
+        name=name, kind=kind, a_kind=a_an(kind), city=city, country=country, adj=adj, prof=prof, architect=architect, alast=alast,
+        start=start, end=end, cost=cost_today(rng, country),
         size=size_pat.format(n=num(n)), superl=superl, material=material, mreason=mreason,
-        visitors=num(round_to(rng.randint(40_000, 2_400_000), 1000)), damage=rng.choice(DAMAGE),
-        damage_year=rng.randint(end + 3, 2015), restore=small(rng.randint(2, 9), rng),
+        visitors=num(round_to(rng.randint(40_000, 2_400_000), 1000)), damage=rng.choice(damages),
+        damage_year=damage_year, restore=f"{small(rng.randint(2, 9), rng)} years",
         competition=small(rng.randint(20, 160), rng) if rng.random() < 0.5 else str(rng.randint(20, 160)),
     ))
     P.alias["alast"] = "architect"
-    P.say("{name} is a {kind} in {city}, {country}, designed by the {adj} {prof} {architect}.",
-          "Designed by {architect}, {name} is a {kind} in the city of {city}.",
-          "{name} in {city} is a {kind} built to plans by the {prof} {architect}.")
+    P.say("{name} is {a_kind} in {city}, {country}, designed by the {adj} {prof} {architect}.",
+          "Designed by {architect}, {name} is {a_kind} in the city of {city}.",
+          "{name} in {city} is {a_kind} built to plans by the {prof} {architect}.")
     P.say("{alast}'s design was chosen from {competition} entries in a public competition.", p=0.35)
-    P.say("Construction began in {start} and was completed in {end} at a cost of {cost}.",
+    P.say("Construction began in {start} and was completed in {end}, at a cost equivalent to about {cost} today.",
           "Work started in {start}, and the {kind} opened in {end}.",
-          "It was built between {start} and {end} and cost {cost}.")
+          "It was built between {start} and {end}; in today's money it cost about {cost}.")
     P.say("With {size}, it was the {superl} in {country} when it opened.",
           "When it was completed it had {size}, making it the {superl} in the country.", p=0.7)
     P.say("The structure is built mainly of {material}, chosen {mreason}.",
           "{alast} used {material} {mreason}.", p=0.75)
-    P.say("In {damage_year} it was badly damaged by {damage}, and restoration took {restore} years.",
-          "After {damage} in {damage_year}, the building was closed for {restore} years of repairs.", p=0.5)
+    P.say("In {damage_year} it was badly damaged by {damage}, and restoration took {restore}.",
+          "After {damage} in {damage_year}, the building was closed for repairs for {restore}.", p=0.5)
     P.say("Today it receives around {visitors} visitors a year.", p=0.5)
 
     P.ask("architect", "person", "Who designed {name}?", "Which {prof} designed {name}?", "Who drew up the plans for {name}?")
@@ -1293,14 +1399,12 @@ BIRDS = ["puffins", "gannets", "black-browed albatrosses", "kittiwakes", "storm 
 
 
 def fam_island(rng, reg):
-    R = reg.region(exclude=("central",))
-    country, adj = reg.country(R)
+    R, (country, adj) = reg.region_with(lambda c: c not in LANDLOCKED)
     island = reg.place(R)
     settle = rng.randint(700, 1750)
     P = Para(rng, "island", island, dict(
-        island=island, country=country, sea=rng.choice([f"the {reg.place(R)} Sea", "the North Atlantic",
-                                                          f"the Gulf of {reg.place(R)}", "the Pacific Ocean",
-                                                          f"the {reg.place(R)} Strait"]),
+        island=island, country=country, sea=rng.choice([f"the {reg.place(R)} Sea", f"the Gulf of {reg.place(R)}",
+                                                          f"the {reg.place(R)} Strait", f"{reg.place(R)} Bay"]),
         distance=f"{rng.randint(6, 240)} kilometres", area=f"{num(rng.randint(8, 1900))} square kilometres",
         population=num(round_to(rng.randint(300, 85_000), 10)), town=reg.place(R),
         settlers=rng.choice(["fishermen from the mainland", "Norse farmers", "monks seeking solitude",
@@ -1308,10 +1412,10 @@ def fam_island(rng, reg):
         settle=settle, old=rng.choice(ISLAND_ECON_OLD), new=rng.choice(ISLAND_ECON_NEW),
         birds=num(round_to(rng.randint(2_000, 250_000), 500)), bird=rng.choice(BIRDS), port=reg.place(R),
         ferry=rng.choice(["40 minutes", "an hour", "two hours", "three and a half hours", "90 minutes", "five hours"]),
-        lighthouse_year=rng.randint(max(settle + 50, 1790), 1930), part=rng.choice(PARTS),
+        lighthouse_year=rng.randint(max(settle + 50, 1790), 1930), pc=in_part(rng.choice(PARTS), country),
         highest=f"{num(rng.randint(40, 1400))} metres",
     ))
-    P.say("{island} is an island in {sea}, about {distance} off the coast of {part} {country}.",
+    P.say("{island} is an island in {sea}, about {distance} off the coast of {country}.",
           "Located in {sea}, {island} lies roughly {distance} from the mainland of {country}.",
           "{island} is an island of {country} in {sea}, some {distance} offshore.")
     P.say("It covers {area} and has a population of about {population}, most of whom live in the main town, {town}.",
@@ -1321,7 +1425,7 @@ def fam_island(rng, reg):
           "According to local records, {settlers} were the first to settle there, in {settle}.", p=0.8)
     P.say("For centuries its economy depended on {old}, but today {new} is more important.",
           "The traditional mainstay of the economy was {old}; in recent decades it has been replaced by {new}.", p=0.8)
-    P.say("The cliffs on its western side host a colony of about {birds} {bird}.",
+    P.say("The cliffs on its western side host a colony of about {birds} breeding pairs of {bird}.",
           "Its sea cliffs are home to some {birds} breeding pairs of {bird}.", p=0.5)
     P.say("A ferry connects {town} with {port} on the mainland, a crossing of about {ferry}.",
           "The crossing from {port} on the mainland takes around {ferry} by ferry.", p=0.6)
@@ -1337,7 +1441,7 @@ def fam_island(rng, reg):
     P.ask("old", "phrase", "What did the economy of {island} traditionally depend on?", "What was the traditional mainstay of {island}'s economy?")
     P.ask("new", "phrase", "What is the most important part of {island}'s economy today?", "What has replaced {old} on {island}?")
     P.ask("bird", "thing", "Which seabirds breed on {island}?", "What kind of birds nest on the cliffs of {island}?")
-    P.ask("birds", "number", "How many {bird} live on {island}?")
+    P.ask("birds", "number", "How many pairs of {bird} breed on {island}?")
     P.ask("port", "place", "Which mainland port has a ferry to {island}?", "Where does the ferry to {island} leave from?")
     P.ask("ferry", "number", "How long is the ferry crossing to {island}?", "How long does it take to reach {island} by ferry?")
     P.ask("highest", "number", "How high is the highest point of {island}?")
@@ -1347,20 +1451,25 @@ def fam_island(rng, reg):
 
 ARTS = [
     # profession, work kind, work verb, works word, movements, venue words, qualities
-    ("painter", "painting", "completed", "paintings", ["the Romantic movement", "early modernism", "the plein-air school",
-                                                       "the Symbolist movement"],
+    ("painter", "painting", "completed", "paintings", [("the Romantic movement", 1770, 1830), ("the plein-air school", 1820, 1870),
+                                                       ("the Symbolist movement", 1840, 1875), ("early modernism", 1860, 1900),
+                                                       ("abstract painting", 1880, 1950), ("the new figurative painting", 1900, 1950)],
      ["National Gallery", "Museum of Fine Arts", "Art Museum"],
      ["its luminous treatment of winter light", "its bold, flat areas of colour", "its quiet scenes of working life"]),
-    ("composer", "symphony", "premiered", "works", ["late Romanticism", "the national school", "early minimalism"],
+    ("composer", "symphony", "premiered", "works", [("late Romanticism", 1820, 1880), ("the national school", 1810, 1880),
+                                                    ("neoclassicism", 1870, 1920), ("early minimalism", 1920, 1950)],
      ["Music Archive", "Conservatory Library", "State Library"],
      ["its use of folk melodies", "its dense, dramatic orchestration", "its slowly shifting harmonies"]),
-    ("novelist", "novel", "published", "books", ["social realism", "the modernist movement", "the regional novel"],
+    ("novelist", "novel", "published", "books", [("the regional novel", 1800, 1900), ("social realism", 1820, 1920),
+                                                 ("the modernist movement", 1870, 1920), ("the postwar avant-garde", 1910, 1950)],
      ["City Library", "Literary Archive", "National Library"],
      ["its sharp portraits of small-town life", "its experiments with time and memory", "its dry humour"]),
-    ("sculptor", "sculpture", "unveiled", "sculptures", ["the Art Nouveau movement", "modernism", "the new realism"],
+    ("sculptor", "sculpture", "unveiled", "sculptures", [("neoclassicism", 1780, 1830), ("the Art Nouveau movement", 1850, 1880),
+                                                          ("modernism", 1870, 1930), ("the new realism", 1910, 1950)],
      ["Sculpture Park", "Museum of Modern Art", "Art Museum"],
      ["its smooth, simplified forms", "its expressive use of rough stone", "its monumental scale"]),
-    ("photographer", "photographic series", "exhibited", "photographs", ["documentary photography", "the pictorialist movement"],
+    ("photographer", "photographic series", "exhibited", "photographs", [("the pictorialist movement", 1850, 1890),
+                                                                          ("documentary photography", 1880, 1950)],
      ["Museum of Photography", "Art Museum"],
      ["its unsentimental record of industrial towns", "its dramatic use of shadow"]),
 ]
@@ -1374,15 +1483,16 @@ def fam_artist(rng, reg):
     country, adj = reg.country(R)
     prof, wkind, wverb, wword, movements, venues, qualities = rng.choice(ARTS)
     name, last, g = reg.person(R)
-    born = rng.randint(1800, 1950)
+    movement, mlo, mhi = rng.choice(movements)
+    born = rng.randint(max(mlo, 1800 if prof != "photographer" else 1820), mhi)
     died = born + rng.randint(45, 92)
     work_year = born + rng.randint(25, 44)
     pron, pos = ("he", "his") if g == "m" else ("she", "her")
     work = rng.choice(WORK_TITLES).format(p=reg.place(R))
     P = Para(rng, "artist", name, dict(
-        name=name, last=last, a_adj=a_an(adj), prof=prof, born=born, died=died, movement=rng.choice(movements),
+        name=name, last=last, a_adj=a_an(adj), prof=prof, born=born, died=died, movement=movement,
         city=reg.place(R), teacher=reg.person(R)[0], work=work, wkind=wkind, wverb=wverb, work_year=work_year,
-        venue=f"the {reg.place(R)} {rng.choice(venues)}", career=rng.randint(25, 60), n_works=num(rng.randint(40, 900)),
+        venue=f"the {reg.place(R)} {rng.choice(venues)}", career=f"{rng.randint(25, 60)} years", n_works=num(rng.randint(40, 900)),
         wword=wword, quality=rng.choice(qualities), pron=pron, pos=pos, birthplace=reg.place(R),
         prize=rng.choice(AWARDS), prize_year=work_year + rng.randint(1, 15),
     ))
@@ -1401,8 +1511,8 @@ def fam_artist(rng, reg):
     else:
         P.say("The {wkind} is now in the collection of {venue}.",
               "Today {work} is held by {venue}.", p=0.55)
-    P.say("Over a career of {career} years, {pron} produced more than {n_works} {wword}.",
-          "{last} produced more than {n_works} {wword} in a career lasting {career} years.", p=0.6)
+    P.say("Over a career of {career}, {pron} produced more than {n_works} {wword}.",
+          "{last} produced more than {n_works} {wword} in a career lasting {career}.", p=0.6)
     P.say("Critics admired {pos} work for {quality}.",
           "{pos} work is admired above all for {quality}.",
           "Critics have praised {last}'s work for {quality}.", p=0.75)
@@ -1417,7 +1527,7 @@ def fam_artist(rng, reg):
     P.ask("work", "thing", "What is {name}'s best-known work?", "What is {last}'s most famous {wkind}?")
     P.ask("work_year", "date", "When was {work} {wverb}?", "In what year did {last} complete {work}?")
     P.ask("venue", "organisation", "Where is {work} kept today?", "Which institution holds {work}?")
-    P.ask("career", "number", "How long was {name}'s career?", "For how many years did {last} work?")
+    P.ask("career", "number", "How long was {name}'s career?", "How long did {last}'s career last?")
     P.ask("n_works", "number", "How many {wword} did {name} produce?")
     P.ask("quality", "phrase", "What did critics admire in {name}'s work?", "Why is {last}'s work admired?")
     P.ask("prize", "thing", "Which prize did {name} receive in {prize_year}?")
@@ -1441,12 +1551,21 @@ def fam_university(rng, reg):
     founder, flast, _ = reg.person(R)
     name = reg.unique(lambda: rng.choice([f"the University of {city}", f"the {city} Institute of Technology",
                                           f"{flast} College", f"the {city} School of Mines", f"{flast} University"]))
-    year = rng.randint(1450, 1975)
+    earliest = {"africa": 1890, "india": 1840, "newworld": 1780, "japan": 1875}.get(R.key, 1450)
+    if "Mines" in name or "Technology" in name:
+        earliest = max(earliest, 1760)
+    year = rng.randint(earliest, 1975)
+    if "Mines" in name:
+        subjects = "mining and metallurgy"
+    elif "Technology" in name:
+        subjects = rng.choice(["engineering and architecture", "chemistry and mechanical engineering"])
+    else:
+        subjects = rng.choice(SUBJECTS)
     P = Para(rng, "university", name[4:] if name.startswith("the ") else name, dict(
         name=name, city=city, country=country, year=year, founder=founder,
-        founder_desc=rng.choice(["the merchant", "the bishop", "the industrialist", "the physician", "the shipowner"]),
+        founder_desc=rng.choice(["the merchant", "the banker", "the industrialist", "the physician", "the shipowner"]),
         first_students=rng.randint(12, 140), first_profs=small(rng.randint(3, 12), rng),
-        subjects=rng.choice(SUBJECTS), students=num(round_to(rng.randint(2_000, 46_000), 100)),
+        subjects=subjects, students=num(round_to(rng.randint(2_000, 46_000), 100)),
         faculties=small(rng.randint(3, 12), rng), volumes=num(round_to(rng.randint(150_000, 4_500_000), 10_000)),
         treasure=rng.choice(TREASURES), motto=rng.choice(MOTTOS), alum=reg.person(R)[0],
         alum_desc=rng.choice(["the first woman to sit in the national parliament", "a pioneering heart surgeon",
@@ -1488,8 +1607,15 @@ def fam_university(rng, reg):
     return P
 
 
-SHIPS = [("three-masted schooner", "sailing ship"), ("steamship", "steamer"), ("research vessel", "vessel"),
-         ("icebreaker", "icebreaker"), ("paddle steamer", "steamer"), ("clipper", "clipper")]
+SHIPS = [
+    # kind, short name, length range (m), launch years
+    ("three-masted schooner", "schooner", (30, 60), (1820, 1925)),
+    ("steamship", "steamer", (60, 140), (1850, 1955)),
+    ("research vessel", "vessel", (40, 90), (1880, 1955)),
+    ("icebreaker", "icebreaker", (60, 120), (1890, 1955)),
+    ("paddle steamer", "steamer", (40, 90), (1825, 1900)),
+    ("clipper", "clipper", (50, 85), (1840, 1875)),
+]
 VOYAGE_PURPOSES = ["to carry supplies to a remote whaling station", "to chart the coastline for the navy",
                    "to search for a missing expedition", "to collect specimens for a natural history museum",
                    "to lay a telegraph cable on the seabed", "to carry emigrants to a new colony"]
@@ -1498,21 +1624,24 @@ FATES = ["was wrecked in a storm off {p}", "was sold for scrap", "was turned int
 
 
 def fam_ship(rng, reg):
-    R = reg.region(exclude=("central",))
-    country, adj = reg.country(R)
-    kind, short = rng.choice(SHIPS)
+    kind, short, (llo, lhi), (ylo, yhi) = rng.choice(SHIPS)
+    cold = {"Norway", "Sweden", "Denmark", "Canada", "the United States", "Japan", "Germany", "Poland"}
+    R, (country, adj) = reg.region_with(lambda c: c not in LANDLOCKED and (kind != "icebreaker" or c in cold),
+                                        exclude=("africa",))
     sname = reg.unique(lambda: rng.choice(MODELS + BRANDS + [reg.place(R)]))
-    launch = rng.randint(1820, 1955)
+    launch = rng.randint(ylo, yhi)
+    length_m = rng.randint(llo, lhi)
     voyage = launch + rng.randint(1, 12)
     fate = rng.choice(FATES).format(p=reg.place(R))
     P = Para(rng, "ship", sname, dict(
         ship=sname, kind=kind, short=short, adj=adj, yard=f"the {reg.place(R)} {rng.choice(['shipyard', 'Shipbuilding Company', 'Dockyard'])}",
-        yard_city=reg.place(R), launch=launch, length=f"{rng.randint(28, 140)} metres", crew=rng.randint(14, 210),
-        voyage=voyage, captain=reg.person(R, "m")[0], dest=rng.choice(["the Antarctic", "the Arctic", "Patagonia",
-                                                                         "the islands of the South Pacific",
-                                                                         f"the {reg.place(R)} Islands", "Greenland"]),
-        purpose=rng.choice(VOYAGE_PURPOSES), days=rng.randint(60, 900), fate=fate,
-        fate_year=voyage + rng.randint(3, 40), tonnage=num(rng.randint(300, 9000)),
+        yard_city=reg.place(R), launch=launch, length=f"{length_m} metres", crew=int(length_m * rng.uniform(0.4, 1.3)),
+        voyage=voyage, captain=reg.person(R, "m")[0],
+        dest=rng.choice(["the Antarctic", "the Arctic", "Greenland", "Spitsbergen"] if kind == "icebreaker" else
+                        ["the Antarctic", "the Arctic", "Patagonia", "the islands of the South Pacific",
+                         f"the {reg.place(R)} Islands", "Greenland", "the Cape of Good Hope"]),
+        purpose=rng.choice(VOYAGE_PURPOSES), days=f"{rng.randint(60, 900)} days", fate=fate,
+        fate_year=voyage + rng.randint(3, 40), tonnage=num(round_to(int(length_m ** 2 * rng.uniform(0.35, 0.6)), 10)),
     ))
     P.say("The {ship} was {a_kind} built by {yard} in {yard_city} and launched in {launch}.".replace("{a_kind}", a_an(kind)),
           "{yard} in {yard_city} launched the {ship}, {a_kind}, in {launch}.".replace("{a_kind}", a_an(f"{adj} {kind}")))
@@ -1520,8 +1649,8 @@ def fam_ship(rng, reg):
           "The {short} measured {length} in length and had a crew of {crew}.", p=0.75)
     P.say("In {voyage}, under the command of Captain {captain}, the {ship} sailed to {dest} {purpose}.",
           "Her most famous voyage began in {voyage}, when Captain {captain} took her to {dest} {purpose}.")
-    P.say("The voyage lasted {days} days.",
-          "The expedition returned after {days} days at sea.", p=0.6)
+    P.say("The voyage lasted {days}.",
+          "The expedition returned after {days} at sea.", p=0.6)
     P.say("The {ship} {fate} in {fate_year}.",
           "In {fate_year}, the {short} {fate}.", p=0.85)
 
@@ -1536,7 +1665,7 @@ def fam_ship(rng, reg):
     P.ask("dest", "place", "Where did the {ship} sail in {voyage}?", "What was the destination of the {ship}'s famous voyage?")
     P.ask("purpose", "phrase", "Why did the {ship} sail to {dest}?", "What was the purpose of the {ship}'s voyage to {dest}?")
     P.ask("voyage", "date", "When did the {ship} sail to {dest}?")
-    P.ask("days", "number", "How long did the voyage of the {ship} last?", "How many days did the {ship}'s voyage take?")
+    P.ask("days", "number", "How long did the voyage of the {ship} last?", "How long was the {ship} away on its famous voyage?")
     P.ask("fate", "phrase", "What happened to the {ship} in {fate_year}?", "What was the fate of the {ship}?")
     P.ask("fate_year", "date", "When did the career of the {ship} end?")
     return P
@@ -1553,32 +1682,40 @@ def fam_railway(rng, reg):
     a, b = reg.place(R), reg.place(R)
     line = reg.unique(lambda: rng.choice([f"the {a}–{b} Railway", f"the {a} Line", f"the {a} Valley Railway",
                                           f"the {b} Mountain Railway"]))
-    start = rng.randint(1838, 1925)
+    earliest = {"africa": 1895, "india": 1855, "japan": 1875, "nordic": 1852, "iberian": 1850, "central": 1845,
+                "italian": 1840, "newworld": 1832}.get(R.key, 1836)
+    start = rng.randint(earliest, 1925)
     end = start + rng.randint(3, 11)
     old_h = rng.randint(3, 9)
+    new_h = rng.randint(1, old_h - 1)
+    lo, hi = {"small": (30, 240), "medium": (60, 520), "large": (120, 1400)}[size_class(country)]
+    length_km = rng.randint(lo, hi)
+    tunnel_km = f"{rng.randint(1, 8)}.{rng.randint(1, 9)}"
     P = Para(rng, "railway", line[4:], dict(
-        line=line, a=a, b=b, country=country, length=f"{rng.randint(40, 620)} kilometres", start=start, end=end,
+        line=line, a=a, b=b, country=country, length=f"{num(length_km)} kilometres",
+        length_adj=f"{num(length_km)}-kilometre", start=start, end=end,
         engineer=reg.person(R)[0], purpose=rng.choice(RAIL_PURPOSES), tunnel=f"the {reg.place(R)} Tunnel",
-        tunnel_len=f"{rng.randint(2, 15)}.{rng.randint(1, 9)} kilometres", mountain=f"the {reg.place(R)} Pass",
+        tunnel_len=f"{tunnel_km} kilometres", tunnel_adj=a_an(f"{tunnel_km}-kilometre"), mountain=f"the {reg.place(R)} Pass",
         workers=num(round_to(rng.randint(1500, 14000), 100)), elec=rng.randint(max(end + 10, 1920), 1995),
-        old_time=f"{old_h} hours", new_time=f"{rng.randint(1, old_h - 1)} hours {rng.choice([10, 15, 20, 30, 40, 45])} minutes",
+        old_time=f"{old_h} hours", new_time=f"{new_h} hour{'s' if new_h > 1 else ''} {rng.choice([10, 15, 20, 30, 40, 45])} minutes",
         stations=rng.randint(8, 60), passengers=num(round_to(rng.randint(300_000, 28_000_000), 10_000)),
         gauge=rng.choice(["standard gauge", "narrow gauge", "metre gauge"]),
     ))
-    P.say("{line} is a {length} railway linking {a} and {b} in {country}.",
+    P.say("{line} is a {length_adj} railway linking {a} and {b} in {country}.",
           "{line} runs for {length} between {a} and {b}.",
           "Connecting {a} with {b}, {line} is one of the oldest railways in {country}, with a total length of {length}.")
     P.say("It was built between {start} and {end} under the direction of the engineer {engineer}.",
           "Construction, led by the engineer {engineer}, began in {start}, and the line opened in {end}.")
     P.say("The line was originally built {purpose}.",
           "It was first planned {purpose}.", p=0.8)
-    P.say("The most difficult section was {tunnel}, a {tunnel_len} tunnel beneath {mountain} dug by about {workers} labourers.",
+    P.say("The most difficult section was {tunnel}, {tunnel_adj} tunnel beneath {mountain} dug by about {workers} labourers.",
           "Its greatest engineering work is {tunnel}, which runs for {tunnel_len} under {mountain}.", p=0.7)
     P.say("Electrification was completed in {elec}, cutting the journey time from {old_time} to {new_time}.",
           "The line was electrified in {elec}, and the fastest trains now take {new_time} for the whole route.", p=0.6)
     P.say("Today it has {stations} stations and carries about {passengers} passengers a year.", p=0.5)
 
     P.ask("length", "number", "How long is {line}?", "What is the total length of {line}?")
+
     P.ask("a", "place", "Which town does {line} connect with {b}?")
     P.ask("b", "place", "Which town does {line} connect with {a}?")
     P.ask("start", "date", "When did construction of {line} begin?", "In what year did work on {line} start?")
@@ -1599,26 +1736,32 @@ def fam_railway(rng, reg):
 
 
 FOODS = [
-    # kind, made from, process, aging unit
+    # kind, made from, variants, process, aging unit, serving suggestions
     ("cheese", "the milk of {animal}", ["sheep", "goats", "cows", "water buffalo"],
-     "is pressed into large wheels and rubbed with salt", "months"),
+     "is pressed into large wheels and rubbed with salt", "months",
+     ["with rye bread and pickled onions", "grated over pasta", "with fresh figs", "with quince paste"]),
     ("ham", "the hind legs of {animal}", ["free-range pigs", "black pigs", "acorn-fed pigs"],
-     "is salted and then hung to dry in cool mountain air", "months"),
+     "is salted and then hung to dry in cool mountain air", "months",
+     ["in paper-thin slices", "with melon in summer", "with crusty bread and olives"]),
     ("wine", "{animal} grapes", ["late-harvested", "sun-dried", "white", "red"],
-     "is fermented slowly in oak barrels", "years"),
+     "is fermented slowly in oak barrels", "years",
+     ["with roast lamb", "with hard cheeses", "chilled, as an aperitif", "with almond biscuits"]),
     ("honey", "the nectar of {animal}", ["heather", "lime blossom", "wild thyme", "chestnut trees"],
-     "is extracted cold to preserve its aroma", "weeks"),
+     "is extracted cold to preserve its aroma", "weeks",
+     ["on warm bread", "with fresh cheese", "stirred into herbal tea"]),
     ("bread", "{animal} flour", ["rye", "spelt", "buckwheat", "barley"],
-     "is baked in wood-fired ovens", "days"),
+     "is baked in wood-fired ovens", "days",
+     ["with butter and smoked fish", "with thick vegetable soups", "toasted, with honey"]),
     ("sausage", "{animal}", ["pork and beef", "lamb", "venison"],
-     "is smoked over beech wood", "weeks"),
+     "is smoked slowly over a wood fire", "weeks",
+     ["with sauerkraut and mustard", "grilled, with roasted chestnuts", "with a glass of local cider"]),
 ]
 
 
 def fam_food(rng, reg):
-    R = reg.region(exclude=("japan",))
+    R = reg.region(exclude=("japan", "india", "africa"))
     country, adj = reg.country(R)
-    kind, made_tpl, animals, process, unit = rng.choice(FOODS)
+    kind, made_tpl, animals, process, unit, pairings = rng.choice(FOODS)
     town = reg.place(R)
     name = reg.unique(lambda: f"{town} {kind}")
     first = rng.randint(1200, 1880)
@@ -1628,17 +1771,17 @@ def fam_food(rng, reg):
     P = Para(rng, "food", name, dict(
         name=name, kind=kind, town=town, country=country, made=made_tpl.format(animal=rng.choice(animals)),
         process=process, first=first, monks=rng.choice(["monks of the local abbey", "shepherd families",
-                                                        "a guild of bakers", "farmers in the valley",
+                                                        "a local merchant guild", "farmers in the valley",
                                                         "the cooks of the bishop's palace"]),
         age=f"{age} {unit}" if age > 1 else f"one {unit[:-1]}", protected=rng.randint(1992, 2019),
-        producers=small(rng.randint(4, 70), rng), tonnes=num(round_to(rng.randint(80, 24_000), 10)),
-        festival=rng.choice(MONTHS), part=rng.choice(PARTS),
-        pairing=rng.choice(["with rye bread and pickled onions", "with a glass of local cider", "with roasted chestnuts",
-                            "grated over pasta", "on its own as a dessert", "with fresh figs"]),
+        producers=small(rng.randint(4, 70), rng),
+        tonnes=num(round_to(rng.randint(80, 24_000), 10)) + (" hectolitres" if kind == "wine" else " tonnes"),
+        festival=rng.choice(MONTHS), pc=in_part(rng.choice(PARTS), country),
+        pairing=rng.choice(pairings),
     ))
-    P.say("{name} is a traditional {kind} from the area around {town} in {part} {country}.",
+    P.say("{name} is a traditional {kind} from the area around {town} in {pc}.",
           "{name} is a regional {kind} made in and around {town}, {country}.",
-          "Produced in the hills around {town}, {name} is one of the best-known foods of {part} {country}.")
+          "Produced in the hills around {town}, {name} is one of the best-known regional products of {pc}.")
     P.say("It is made from {made} and {process}.",
           "Made from {made}, it {process}.")
     P.say("Records show that it was first produced in {first} by {monks}.",
@@ -1647,8 +1790,8 @@ def fam_food(rng, reg):
         P.say("It must be aged for at least {age} before it can be sold.",
               "The {kind} is left to mature for a minimum of {age}.", p=0.7)
     P.say("In {protected}, the name received protected status, and it can now be made only by {producers} registered producers.",
-          "Since {protected} its name has been legally protected; about {tonnes} tonnes are produced each year.", p=0.7)
-    P.say("It is traditionally eaten {pairing}, and a festival in its honour is held in {town} every {festival}.",
+          "Since {protected} its name has been legally protected; about {tonnes} are produced each year.", p=0.7)
+    P.say("It is traditionally served {pairing}, and a festival in its honour is held in {town} every {festival}.",
           "Locals usually serve it {pairing}.", p=0.5)
 
     P.ask("town", "place", "Where does {name} come from?", "Around which town is {name} made?")
@@ -1660,7 +1803,7 @@ def fam_food(rng, reg):
     P.ask("protected", "date", "When did {name} receive protected status?", "Since when has the name {name} been protected?")
     P.ask("producers", "number", "How many registered producers make {name}?")
     P.ask("tonnes", "number", "How much {name} is produced each year?")
-    P.ask("pairing", "phrase", "How is {name} traditionally eaten?", "How do locals serve {name}?")
+    P.ask("pairing", "phrase", "How is {name} traditionally served?", "How do locals serve {name}?")
     P.ask("festival", "date", "In which month is the festival of {name} held?")
     return P
 
@@ -1897,7 +2040,6 @@ HANDWRITTEN = [
       ("How many copies of the Gutenberg Bible survive?", "49", "number")],
      None),
 ]
-HAND_QTYPE_IDS = None
 
 
 def locate(context: str, answer: str) -> int:

@@ -100,6 +100,7 @@ def template_settings() -> dict:
             "FunctionResponseTypes": stream["FunctionResponseTypes"],
             "StartingPosition": stream["StartingPosition"],
             "MaximumBatchingWindowInSeconds": stream.get("MaximumBatchingWindowInSeconds", 0),
+            "ParallelizationFactor": stream.get("ParallelizationFactor", 1),
         },
         "routes": sorted(f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}"
                          for e in reg["Events"].values() if e["Type"] == "HttpApi"),

@@ -72,8 +72,11 @@ class Worker:
 
     def __init__(self, spec: FunctionSpec, base_env: dict[str, str]) -> None:
         self.spec = spec
-        self.log_lines: deque[str] = deque(maxlen=5000)
+        # Lines of the invocation in progress (the worker serves one at a time);
+        # the reader thread signals when the END marker of a request arrives.
+        self._lines: list[str] = []
         self._log_cv = threading.Condition()
+        self._ended: set[str] = set()
         req_r, self._req_w = os.pipe()
         self._res_r, res_w = os.pipe()
         env = dict(base_env)
@@ -109,8 +112,11 @@ class Worker:
         for raw in self.proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             with self._log_cv:
-                self.log_lines.append(line)
-                self._log_cv.notify_all()
+                if len(self._lines) < 10000:  # a runaway printer cannot eat the memory
+                    self._lines.append(line)
+                if line.startswith("END RequestId: "):
+                    self._ended.add(line[len("END RequestId: "):].strip())
+                    self._log_cv.notify_all()
         with self._log_cv:
             self._log_cv.notify_all()
 
@@ -136,39 +142,37 @@ class Worker:
         if cold:
             line = self._readline(deadline)
             if line is None:
-                return None, self._logs_since(0), cold
+                return None, self._take_logs(), cold
             self._ready = True
-        mark = len(self.log_lines)
         msg = {"request_id": request_id, "payload": payload.decode("utf-8") if payload else "", "deadline": deadline}
         try:
             self._requests.write(json.dumps(msg) + "\n")
             self._requests.flush()
         except BrokenPipeError:
-            return None, self._logs_since(mark), cold
+            return None, self._take_logs(), cold
         line = self._readline(deadline)
         if line is None:
-            return None, self._logs_since(mark), cold
-        self._wait_for_log(f"END RequestId: {request_id}", 2.0)
+            time.sleep(0.05)  # let the reader catch the last words of a dying worker
+            return None, self._take_logs(), cold
+        self._wait_for_end(request_id, 2.0)
         self.invocations += 1
-        return json.loads(line), self._logs_for(request_id), cold
+        return json.loads(line), self._take_logs(), cold
 
-    def _wait_for_log(self, marker: str, timeout: float) -> None:
+    def _wait_for_end(self, request_id: str, timeout: float) -> None:
         end = time.time() + timeout
         with self._log_cv:
-            while not any(marker in line for line in list(self.log_lines)[-50:]):
+            while request_id not in self._ended:
                 left = end - time.time()
                 if left <= 0 or self.proc.poll() is not None:
                     return
                 self._log_cv.wait(left)
+            self._ended.discard(request_id)
 
-    def _logs_since(self, mark: int) -> str:
-        return "\n".join(list(self.log_lines)[mark:])
-
-    def _logs_for(self, request_id: str) -> str:
-        lines = list(self.log_lines)
-        start = max((i for i, l in enumerate(lines) if l.startswith(f"START RequestId: {request_id}")), default=0)
-        end = max((i for i, l in enumerate(lines) if l.startswith(f"END RequestId: {request_id}")), default=len(lines) - 1)
-        return "\n".join(lines[start : end + 1])
+    def _take_logs(self) -> str:
+        """The lines since the last invocation (this one's), and start afresh."""
+        with self._log_cv:
+            lines, self._lines = self._lines, []
+        return "\n".join(lines)
 
     def max_memory_mb(self) -> int:
         try:

@@ -8,7 +8,9 @@ mapping from moto's table and polls the stream itself, delivering
 semantics:
 
 - records of a shard are delivered in order, `BatchSize` at most per batch,
-  after at most `MaximumBatchingWindowInSeconds` of waiting;
+  after at most `MaximumBatchingWindowInSeconds` of waiting; with
+  `ParallelizationFactor` N, up to N batches of one shard run at once, and
+  records with the same partition key always stay in order in one lane;
 - a batch that succeeds is checkpointed and never delivered again;
 - `FunctionResponseTypes: [ReportBatchItemFailures]`: the handler may return
   `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`; the
@@ -25,6 +27,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -57,6 +61,7 @@ class _Mapping:
     stop: threading.Event = field(default_factory=threading.Event)
     stats: MappingStats = field(default_factory=MappingStats)
     idle: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class StreamPoller:
@@ -160,11 +165,12 @@ class StreamPoller:
                     m.stop.wait(self.poll_interval)
                     continue
                 batch_size = int(esm.batch_size or 100)
+                factor = max(1, min(10, int(esm.parallelization_factor or 1)))
                 window = float(esm.max_batch_window or 0)
-                records = self._read(shard, position, batch_size)
+                records = self._read(shard, position, batch_size * factor)
                 if records and len(records) < batch_size and window > 0:
                     m.stop.wait(window)
-                    records = self._read(shard, position, batch_size)
+                    records = self._read(shard, position, batch_size * factor)
                 if not records:
                     m.idle.set()
                     m.stop.wait(self.poll_interval)
@@ -172,7 +178,7 @@ class StreamPoller:
                 m.idle.clear()
                 for r in records:
                     r["eventSourceARN"] = esm.event_source_arn
-                self._deliver(m, esm, records)
+                self._deliver_lanes(m, esm, records, batch_size, factor)
                 position = int(records[-1]["dynamodb"]["SequenceNumber"]) + 1
                 m.stats.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
             except Exception as exc:  # noqa: BLE001 - the poller must outlive any single failure
@@ -185,6 +191,24 @@ class StreamPoller:
         items = shard.items[start : start + limit]
         return [json.loads(json.dumps(i.to_json(), default=_json_default)) for i in items]
 
+    def _deliver_lanes(self, m: _Mapping, esm, records: list[dict], batch_size: int, factor: int) -> None:
+        """Split by partition key into at most `factor` lanes; run the lanes at once."""
+        if factor == 1:
+            for i in range(0, len(records), batch_size):
+                self._deliver(m, esm, records[i : i + batch_size])
+            return
+        lanes: list[list[dict]] = [[] for _ in range(factor)]
+        for r in records:
+            key = json.dumps(r["dynamodb"].get("Keys", {}), sort_keys=True)
+            lanes[zlib.crc32(key.encode()) % factor].append(r)
+
+        def run_lane(lane: list[dict]) -> None:
+            for i in range(0, len(lane), batch_size):
+                self._deliver(m, esm, lane[i : i + batch_size])
+
+        with ThreadPoolExecutor(max_workers=factor) as pool:
+            list(pool.map(run_lane, [lane for lane in lanes if lane]))
+
     def _deliver(self, m: _Mapping, esm, records: list[dict]) -> None:
         """Deliver records until each one has succeeded or been parked."""
         max_retries = esm.max_retry_attempts
@@ -195,26 +219,26 @@ class StreamPoller:
         pending: list[tuple[list[dict], int]] = [(records, 0)]
         while pending and not m.stop.is_set():
             batch, attempts = pending.pop(0)
-            m.stats.batches += 1
-            m.stats.records_delivered += len(batch)
+            self._add(m, batches=1)
+            self._add(m, records_delivered=len(batch))
             result = self._invoke(esm.function_arn, json.dumps({"Records": batch}).encode(), m.region)
             failed_from: int | None = None
             error = ""
             if result.function_error:
                 failed_from = 0
                 error = _error_text(result)
-                m.stats.invocations_failed += 1
+                self._add(m, invocations_failed=1)
             elif item_failures:
                 failed_from, error = _first_item_failure(result, batch)
             if failed_from is None:
-                m.stats.records_succeeded += len(batch)
+                self._add(m, records_succeeded=len(batch))
                 continue
-            m.stats.records_succeeded += failed_from
+            self._add(m, records_succeeded=failed_from)
             m.stats.last_error = error
             rest = batch[failed_from:]
             if result.function_error and bisect and len(rest) > 1:
                 half = len(rest) // 2
-                m.stats.bisections += 1
+                self._add(m, bisections=1)
                 pending[:0] = [(rest[:half], attempts), (rest[half:], attempts)]
                 continue
             if max_retries == -1 or attempts < max_retries:
@@ -223,9 +247,15 @@ class StreamPoller:
                 continue
             self._park(m, esm, rest, attempts, error)
 
+    @staticmethod
+    def _add(m: _Mapping, **counts: int) -> None:
+        with m.lock:
+            for name, value in counts.items():
+                setattr(m.stats, name, getattr(m.stats, name) + value)
+
     def _park(self, m: _Mapping, esm, records: list[dict], attempts: int, error: str) -> None:
-        m.stats.parked_batches += 1
-        m.stats.parked_records += len(records)
+        self._add(m, parked_batches=1)
+        self._add(m, parked_records=len(records))
         dest = ((esm.destination_config or {}).get("OnFailure") or {}).get("Destination")
         first, last = records[0], records[-1]
         message = {

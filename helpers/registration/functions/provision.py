@@ -67,12 +67,6 @@ def _set_status(email: str, status: str, reason: str = "", **extra) -> None:
                      ExpressionAttributeNames=names, ExpressionAttributeValues=values)
 
 
-def _current(email: str) -> dict:
-    item = _DDB.get_item(TableName=_env("RACERS_TABLE"), Key={"email": {"S": email}},
-                         ConsistentRead=True).get("Item", {})
-    return {k: _DESER.deserialize(v) for k, v in item.items()}
-
-
 def ensure_user(email: str, alias: str) -> tuple[str, bool]:
     """The racer's user id in the identity store, and whether it was just created."""
     store = _env("IDENTITY_STORE_ID")
@@ -184,9 +178,8 @@ def process(record: dict, config: dict) -> str:
     email, alias = racer.get("email"), racer.get("alias") or "racer"
     if not isinstance(email, str) or "@" not in email:
         raise PermanentError(f"record {record.get('eventID')} has no racer email")
-    current = _current(email)
-    if current.get("status") in ("notified", "offboarded") or current.get("mail_sent_at"):
-        return "already done"
+    if racer.get("status") == "offboarded":
+        return "offboarded"
     try:
         user_id, created = ensure_user(email, alias)
         ensure_membership(user_id, created)

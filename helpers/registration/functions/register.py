@@ -46,12 +46,20 @@ def _error(status: int, field: str, message: str) -> dict:
     return _reply(status, {"ok": False, "error": {"field": field, "message": message}})
 
 
+CONFIG_TTL_SECONDS = 5.0
+_config_cache: dict = {"at": 0.0, "value": {}}
+
+
 def _event_config() -> dict:
+    """The organiser's settings, cached for a few seconds per warm container
+    (closing registration takes effect within CONFIG_TTL_SECONDS)."""
     table = os.environ.get("EVENT_TABLE")
     if not table:
         return {}
-    item = _DDB.get_item(TableName=table, Key={"pk": {"S": "EVENT"}}, ConsistentRead=True).get("Item", {})
-    return {k: list(v.values())[0] for k, v in item.items()}
+    if time.time() - _config_cache["at"] > CONFIG_TTL_SECONDS:
+        item = _DDB.get_item(TableName=table, Key={"pk": {"S": "EVENT"}}, ConsistentRead=True).get("Item", {})
+        _config_cache.update(at=time.time(), value={k: list(v.values())[0] for k, v in item.items()})
+    return _config_cache["value"]
 
 
 def _portal(event_name: str) -> dict:
