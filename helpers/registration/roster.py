@@ -44,7 +44,7 @@ class ImportReport:
 
 
 def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed_domains: str,
-                workers: int = 4, progress: bool = True) -> ImportReport:
+                workers: int = 4, progress: bool = True, limit: int | None = None) -> ImportReport:
     """Register every row of a roster CSV (email, alias, experience) with the API's own rules.
 
     Each row goes through the same validation and the same conditional put as
@@ -54,7 +54,7 @@ def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed
     """
     allowed = parse_domains(allowed_domains)
     with open(csv_path, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))[:limit]
     report = ImportReport()
     ddb = session.client("dynamodb")
 

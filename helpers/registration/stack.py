@@ -101,6 +101,7 @@ def template_settings() -> dict:
             "StartingPosition": stream["StartingPosition"],
             "MaximumBatchingWindowInSeconds": stream.get("MaximumBatchingWindowInSeconds", 0),
             "ParallelizationFactor": stream.get("ParallelizationFactor", 1),
+            "FilterCriteria": stream.get("FilterCriteria", {"Filters": []}),
         },
         "routes": sorted(f"{e['Properties']['Method'].upper()} {e['Properties']['Path']}"
                          for e in reg["Events"].values() if e["Type"] == "HttpApi"),

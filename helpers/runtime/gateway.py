@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -77,6 +78,11 @@ class Gateway:
 
     def __init__(self, moto_app) -> None:
         self.moto_app = moto_app
+        # moto's backends are plain dicts and lists, not thread-safe: two
+        # concurrent CreateUser calls can both pass a uniqueness check, or
+        # crash iterating a dict another thread grows. AWS is consistent, so
+        # calls into moto are serialised (the GIL serialises them anyway).
+        self._moto_lock = threading.Lock()
         self.standins: list[StandIn] = []
         self.before: list[Callable[[Call], Response | None]] = []
 
@@ -88,7 +94,8 @@ class Gateway:
         env = dict(environ or self._environ_for(call))
         env["wsgi.input"] = io.BytesIO(call.body)
         env["CONTENT_LENGTH"] = str(len(call.body))
-        return Response.from_app(self.moto_app, env, buffered=True)
+        with self._moto_lock:
+            return Response.from_app(self.moto_app, env, buffered=True)
 
     def _environ_for(self, call: Call) -> dict:
         from werkzeug.test import EnvironBuilder

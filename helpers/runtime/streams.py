@@ -11,6 +11,9 @@ semantics:
   after at most `MaximumBatchingWindowInSeconds` of waiting; with
   `ParallelizationFactor` N, up to N batches of one shard run at once, and
   records with the same partition key always stay in order in one lane;
+- `FilterCriteria` patterns (exact values, `prefix`, `exists`,
+  `anything-but`) drop non-matching records before invocation, as Lambda's
+  event filtering does;
 - a batch that succeeds is checkpointed and never delivered again;
 - `FunctionResponseTypes: [ReportBatchItemFailures]`: the handler may return
   `{"batchItemFailures": [{"itemIdentifier": <SequenceNumber>}]}`; the
@@ -49,6 +52,7 @@ class MappingStats:
     bisections: int = 0
     parked_batches: int = 0
     parked_records: int = 0
+    records_filtered: int = 0
     last_error: str = ""
     checkpoint: str = ""
 
@@ -176,11 +180,18 @@ class StreamPoller:
                     m.stop.wait(self.poll_interval)
                     continue
                 m.idle.clear()
+                last_seq = records[-1]["dynamodb"]["SequenceNumber"]
+                patterns = _patterns(esm.filter_criteria)
+                if patterns:
+                    kept = [r for r in records if any(_matches(p, r) for p in patterns)]
+                    self._add(m, records_filtered=len(records) - len(kept))
+                    records = kept
                 for r in records:
                     r["eventSourceARN"] = esm.event_source_arn
-                self._deliver_lanes(m, esm, records, batch_size, factor)
-                position = int(records[-1]["dynamodb"]["SequenceNumber"]) + 1
-                m.stats.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
+                if records:
+                    self._deliver_lanes(m, esm, records, batch_size, factor)
+                position = int(last_seq) + 1
+                m.stats.checkpoint = last_seq
             except Exception as exc:  # noqa: BLE001 - the poller must outlive any single failure
                 m.stats.last_error = f"poller: {type(exc).__name__}: {exc}"
                 m.stop.wait(1.0)
@@ -245,6 +256,12 @@ class StreamPoller:
                 time.sleep(min(0.05 * (2 ** attempts), 1.0))
                 pending.insert(0, (rest, attempts + 1))
                 continue
+            if bisect and len(rest) > 1:
+                # Isolate the poison record: park it alone, give the records behind it
+                # (never processed, since the shard is ordered) a fresh set of attempts.
+                self._park(m, esm, rest[:1], attempts, error)
+                pending.insert(0, (rest[1:], 0))
+                continue
             self._park(m, esm, rest, attempts, error)
 
     @staticmethod
@@ -283,6 +300,41 @@ class StreamPoller:
         else:
             # AWS would drop these; we refuse to lose them silently.
             m.stats.last_error = f"no OnFailure destination; {len(records)} record(s) skipped: {error}"
+
+
+def _patterns(criteria) -> list[dict]:
+    filters = (criteria or {}).get("Filters") or []
+    return [json.loads(f["Pattern"]) for f in filters if f.get("Pattern")]
+
+
+def _matches(pattern, value) -> bool:
+    """Lambda event-filtering semantics for the operators the labs use."""
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return False
+        for key, sub in pattern.items():
+            if isinstance(sub, list) and any(isinstance(c, dict) and "exists" in c for c in sub):
+                want = next(c["exists"] for c in sub if isinstance(c, dict) and "exists" in c)
+                if (key in value) != bool(want):
+                    return False
+                continue
+            if key not in value or not _matches(sub, value[key]):
+                return False
+        return True
+    if isinstance(pattern, list):
+        for cond in pattern:
+            if isinstance(cond, dict):
+                if "prefix" in cond and isinstance(value, str) and value.startswith(cond["prefix"]):
+                    return True
+                if "anything-but" in cond:
+                    but = cond["anything-but"]
+                    but = but if isinstance(but, list) else [but]
+                    if value not in but:
+                        return True
+            elif cond == value:
+                return True
+        return False
+    return pattern == value
 
 
 def _json_default(value):

@@ -41,6 +41,8 @@ def parse_domains(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def normalize_email(raw: object, allowed_domains: tuple[str, ...]) -> str:
     """Trim and case-fold an enterprise address, or say precisely why it is refused."""
+    if raw is None:
+        raise RegistrationError("email", "is required")
     if not isinstance(raw, str):
         raise RegistrationError("email", "must be text")
     value = unicodedata.normalize("NFKC", raw).strip()
@@ -69,6 +71,8 @@ def normalize_email(raw: object, allowed_domains: tuple[str, ...]) -> str:
 
 
 def normalize_alias(raw: object) -> str:
+    if raw is None:
+        raise RegistrationError("alias", "is required (it is shown on the leaderboard)")
     if not isinstance(raw, str):
         raise RegistrationError("alias", "must be text")
     value = unicodedata.normalize("NFKC", raw).strip()

@@ -1,0 +1,46 @@
+"""Helpers the tests share (fixtures live in conftest.py)."""
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+
+
+def zip_code(files: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return buf.getvalue()
+
+
+def make_function(session, name: str, source: str, *, handler: str = "app.handler", timeout: int = 10,
+                  env: dict | None = None, memory: int = 256) -> str:
+    lam = session.client("lambda")
+    fn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=session.role_arn, Handler=handler,
+                             Code={"ZipFile": zip_code({"app.py": source})}, Timeout=timeout, MemorySize=memory,
+                             Environment={"Variables": env or {}})
+    return fn["FunctionArn"]
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def read_queue(session, queue_url: str) -> list[dict]:
+    sqs = session.client("sqs")
+    out = []
+    while True:
+        msgs = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not msgs:
+            return out
+        for m in msgs:
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
