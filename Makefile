@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 PROFILE ?= full
 
-.PHONY: workshop test test-full lab lock bench clean-build env browser
+.PHONY: workshop test test-full lab lock bench clean-build env browser notebooks
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,13 +23,20 @@ env: $(STAMP)
 workshop: $(STAMP)
 	$(BIN)/python -m helpers.workshop run --profile $(PROFILE) --out build
 
-## The tests (quick profile; what CI runs)
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+## The tests (quick profile; what CI runs): unit, integration, browser, and every notebook via nbval
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -m "not slow" tests
+	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest -m "not slow" $(NBVAL) tests notebooks
 
 ## Everything, including the slow tests
 test-full: $(STAMP) browser
-	$(BIN)/python -m pytest tests
+	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest $(NBVAL) tests notebooks
+
+## Refresh the outputs nbval checks after changing a notebook (quick profile)
+notebooks: $(STAMP)
+	$(BIN)/python -m helpers.workshop run --profile quick --out build/quick
+	$(BIN)/python scripts/nbclean.py --outputs-from build/quick/notebooks notebooks/*.ipynb
 
 ## JupyterLab on the notebooks, for a person
 lab: $(STAMP)

@@ -101,7 +101,8 @@ class ProjectionInputs:
         if not 0 < self.event_hours <= 72:
             problems.append(f"event_hours must be between 0 and 72 (got {self.event_hours!r})")
         if not self.job_hours or min(self.job_hours) <= 0:
-            problems.append(f"job_hours must be a non-empty list of positive hours (got {self.job_hours!r})")
+            problems.append(f"job_hours must be a non-empty list of positive hours "
+                            f"(got {self.job_hours!r})")
         if not self.eval_minutes > 0:
             problems.append(f"eval_minutes must be positive (got {self.eval_minutes!r})")
         if not 0 < self.participation <= 1:
@@ -218,7 +219,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 class _Pool:
-    """Slots with a FIFO queue; tracks the peak of running + queued (the demand a limit must meet)."""
+    """Slots with a FIFO queue; tracks peak running + queued, the demand a limit must meet."""
 
     def __init__(self, slots: int) -> None:
         self.free = slots
@@ -373,6 +374,8 @@ def plot_projection(projection: Projection, budget: float) -> Figure:
     jobs_ax.plot(hours, tl.queued, label="queued training jobs")
     jobs_ax.axhline(slots, color="tab:red", linestyle="--", label=f"{slots}-slot limit")
     jobs_ax.set(title="Training jobs", xlabel="hours from start", ylabel="jobs")
+    top = max(slots, int(tl.running.max()), int(tl.queued.max()))
+    jobs_ax.set_ylim(0, top * 1.3)  # headroom so the legend never hides the limit line
     jobs_ax.legend(loc="upper right")
 
     fig.tight_layout()

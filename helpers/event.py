@@ -173,3 +173,18 @@ def racer_overrides(session, event: str) -> list[dict]:
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def console_steps(config: EventConfig, portal_url: str) -> list[str]:
+    """What to click in the DeepRacer console: multi-user mode has no public API."""
+    return [
+        "Sign in to the sponsoring account as the event admin (role with AWSDeepRacerAccountAdminAccess).",
+        "Open the AWS DeepRacer console in us-east-1 -> Multi-user management -> Set up multi-user account.",
+        "Step 1, Activate multi-user account mode: tick the confirmation and choose 'Activate'.",
+        f"Step 2, Set usage quotas: maximum training hours per racer = {config.quota_hours_per_racer:g}; "
+        "choose 'Save'.",
+        "Step 3, Send invitations: skip (registration emails come from notebook 02); the sign-in link racers "
+        f"use is the AWS access portal: {portal_url}",
+        f"Monitor: Multi-user management -> Monitor usage shows estimated spend against ${config.budget_usd:,.0f}.",
+        "At the end of the event: Multi-user management -> Deactivate multi-user account mode.",
+    ]

@@ -142,7 +142,8 @@ def _update_budget(budgets, session: SpendSession, budget: dict[str, Any],
 
 def _same_notification(a: dict[str, Any], b: dict[str, Any]) -> bool:
     keys = ("NotificationType", "ComparisonOperator", "ThresholdType")
-    return all(a.get(k) == b.get(k) for k in keys) and float(a["Threshold"]) == float(b["Threshold"])
+    same_threshold = float(a["Threshold"]) == float(b["Threshold"])
+    return same_threshold and all(a.get(k) == b.get(k) for k in keys)
 
 
 def ensure_spend_alarm(session: SpendSession, event: str, threshold_usd: float,

@@ -15,8 +15,8 @@ import json
 import os
 import platform
 import sys
+import shutil
 import time
-import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +39,7 @@ def run_one(book: Path, out_dir: Path, profile: str, state_dir: Path) -> dict:
     env_before = dict(os.environ)
     os.environ.update(WORKSHOP_MODE="local", WORKSHOP_PROFILE=profile, WORKSHOP_RESULTS=str(results_file),
                       WORKSHOP_STATE_DIR=str(state_dir / book.stem))
+    shutil.rmtree(state_dir / book.stem, ignore_errors=True)
     started = time.time()
     status, error = "passed", ""
     try:

@@ -38,11 +38,15 @@ _current: "EmbeddedRuntime | None" = None
 @dataclass
 class EmbeddedRuntime:
     region: str = "us-east-1"
-    state_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="workshop-runtime-")))
+    state_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
 
     def __post_init__(self) -> None:
+        # A runtime that made its own temporary folder removes it when it stops.
+        self._owns_state_dir = self.state_dir is None
+        if self.state_dir is None:
+            self.state_dir = Path(tempfile.mkdtemp(prefix="workshop-runtime-"))
         self.state_dir = Path(self.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._server = None
@@ -71,6 +75,7 @@ class EmbeddedRuntime:
         self.gateway = Gateway(DomainDispatcherApplication(create_backend_app))
         self.faults = FaultInjector()
         self.outbox = Outbox(self.state_dir / "outbox")
+        self.outbox.clear()  # moto starts empty, so the mail it "sent" before is gone too
         self.lambdas = LambdaRunner(self.state_dir, self._function_env, ACCOUNT_ID)
         self.streams = StreamPoller(ACCOUNT_ID, self.lambdas.invoke, self._send_sqs)
         self.http_apis = HttpApiStandIn(ACCOUNT_ID, self.lambdas, self.endpoint_url, self.region)
@@ -110,6 +115,10 @@ class EmbeddedRuntime:
             self._thread.join(timeout=5)
         self._server = None
         self._thread = None
+        if self._owns_state_dir:
+            import shutil
+
+            shutil.rmtree(self.state_dir, ignore_errors=True)
         for k, v in self._saved_env.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -1,4 +1,4 @@
-"""Spend monitoring against moto: the budget and the billing alarm, created once and kept current."""
+"""Spend monitoring against moto: the budget and billing alarm, created once and kept current."""
 from __future__ import annotations
 
 import boto3
@@ -109,7 +109,8 @@ def test_alarm_is_created_on_estimated_charges_and_tagged(session):
     assert alarm["Dimensions"] == [{"Name": "Currency", "Value": "USD"}]
     assert (alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == ("Maximum", 21600, 6000.0)
     assert alarm["AlarmActions"] == [topic]
-    tags = session.client("cloudwatch").list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
+    cloudwatch = session.client("cloudwatch")
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
     assert {t["Key"]: t["Value"] for t in tags} == session.tags
 
 
@@ -118,7 +119,8 @@ def test_alarm_is_idempotent_and_follows_a_new_threshold(session):
     (first,) = _alarms(session)
     ensure_spend_alarm(session, EVENT, 6000)
     (second,) = _alarms(session)
-    assert second["AlarmConfigurationUpdatedTimestamp"] == first["AlarmConfigurationUpdatedTimestamp"]
+    updated = "AlarmConfigurationUpdatedTimestamp"
+    assert second[updated] == first[updated]
     ensure_spend_alarm(session, EVENT, 9000)
     (third,) = _alarms(session)
     assert third["Threshold"] == 9000.0 and third["AlarmArn"] == first["AlarmArn"]

@@ -73,19 +73,19 @@ def _parse_body(event: dict) -> object:
         try:
             raw = base64.b64decode(raw).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            raise RegistrationError("body", "must be UTF-8 text")
+            raise RegistrationError("body", "The request body must be UTF-8 text.")
     if len(raw.encode("utf-8")) > MAX_BODY:
-        raise RegistrationError("body", f"is too large (at most {MAX_BODY} bytes)")
+        raise RegistrationError("body", f"The request is too large (at most {MAX_BODY} bytes).")
     ctype = (event.get("headers") or {}).get("content-type", "").split(";")[0].strip().lower()
     if ctype in ("application/json", ""):
         try:
             return json.loads(raw) if raw else None
         except ValueError:
-            raise RegistrationError("body", "is not valid JSON")
+            raise RegistrationError("body", "The request body is not valid JSON.")
     if ctype == "application/x-www-form-urlencoded":
         fields = parse_qs(raw, keep_blank_values=True, max_num_fields=10)
         return {k: v[-1] for k, v in fields.items()}
-    raise RegistrationError("content-type", "send application/json or a form")
+    raise RegistrationError("content-type", "Send application/json or a form.")
 
 
 def register(data: object, *, table: str, allowed: tuple[str, ...], source: str = "portal") -> dict:
@@ -112,12 +112,12 @@ def handler(event, context):
     if method == "GET" and path in ("/", ""):
         return _portal(event_name)
     if not (method == "POST" and path.rstrip("/").endswith("/register")):
-        return _error(404, "path", f"no route {method} {path}")
+        return _error(404, "path", f"No route {method} {path}.")
     try:
         data = _parse_body(event)
         config = _event_config()
         if config.get("registration_open") is False or config.get("registration_open") == "false":
-            return _error(403, "event", "registration for this event is closed")
+            return _error(403, "event", "Registration for this event is closed.")
         allowed = parse_domains(config.get("allowed_domains") or os.environ.get("ALLOWED_DOMAINS", ""))
         racer = register(data, table=os.environ["RACERS_TABLE"], allowed=allowed)
     except RegistrationError as exc:
@@ -132,10 +132,10 @@ def handler(event, context):
             status = current.get("status", {}).get("S", "registered")
             return _reply(409, {"ok": False, "status": status, "error": {
                 "field": "email",
-                "message": f"this address is already registered (status: {status}); "
-                           "check your inbox for the sign-in link"}})
+                "message": f"This address is already registered (status: {status}). "
+                           "Check your inbox for the sign-in link."}})
         print(f"[ERROR] DynamoDB {code}: {exc}")
-        return _error(503, "service", "registration is busy right now; please try again in a minute")
+        return _error(503, "service", "Registration is busy right now; please try again in a minute.")
     print(json.dumps({"registered": racer["email"], "alias": racer["alias"]}))
     return _reply(201, {"ok": True, "racer": racer,
                         "message": f"Thanks {racer['alias']}! You are registered for {event_name}. "

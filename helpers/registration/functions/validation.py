@@ -42,45 +42,45 @@ def parse_domains(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 def normalize_email(raw: object, allowed_domains: tuple[str, ...]) -> str:
     """Trim and case-fold an enterprise address, or say precisely why it is refused."""
     if raw is None:
-        raise RegistrationError("email", "is required")
+        raise RegistrationError("email", "Email is required.")
     if not isinstance(raw, str):
-        raise RegistrationError("email", "must be text")
+        raise RegistrationError("email", "Email must be text.")
     value = unicodedata.normalize("NFKC", raw).strip()
     if not value:
-        raise RegistrationError("email", "is required")
+        raise RegistrationError("email", "Email is required.")
     if len(value) > MAX_EMAIL:
-        raise RegistrationError("email", f"is too long (at most {MAX_EMAIL} characters)")
+        raise RegistrationError("email", f"Email is too long (at most {MAX_EMAIL} characters).")
     if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in value):
-        raise RegistrationError("email", "must not contain spaces or control characters")
+        raise RegistrationError("email", "Email must not contain spaces or control characters.")
     if not value.isascii():
-        raise RegistrationError("email", "must use plain ASCII letters (your enterprise address)")
+        raise RegistrationError("email", "Email must use plain ASCII letters (your enterprise address).")
     value = value.casefold()
     if value.count("@") != 1:
-        raise RegistrationError("email", "must look like name@company.com")
+        raise RegistrationError("email", "Email must look like name@company.com.")
     local, domain = value.split("@")
     if not local or not _LOCAL.match(local) or ".." in local:
         raise RegistrationError(
-            "email", "the part before @ may use letters, digits and . _ % + - only")
+            "email", "Email: the part before @ may use letters, digits and . _ % + - only.")
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or not labels[-1].isalpha():
-        raise RegistrationError("email", f"{domain!r} is not a valid domain")
+        raise RegistrationError("email", f"Email: {domain!r} is not a valid domain.")
     if allowed_domains and not any(domain == d or domain.endswith("." + d) for d in allowed_domains):
         raise RegistrationError(
-            "email", "use your enterprise address (accepted domains: " + ", ".join(allowed_domains) + ")")
+            "email", "Use your enterprise address (accepted domains: " + ", ".join(allowed_domains) + ").")
     return value
 
 
 def normalize_alias(raw: object) -> str:
     if raw is None:
-        raise RegistrationError("alias", "is required (it is shown on the leaderboard)")
+        raise RegistrationError("alias", "Alias is required (it is shown on the leaderboard).")
     if not isinstance(raw, str):
-        raise RegistrationError("alias", "must be text")
+        raise RegistrationError("alias", "Alias must be text.")
     value = unicodedata.normalize("NFKC", raw).strip()
     if not value:
-        raise RegistrationError("alias", "is required (it is shown on the leaderboard)")
+        raise RegistrationError("alias", "Alias is required (it is shown on the leaderboard).")
     if not _ALIAS.match(value):
         raise RegistrationError(
-            "alias", "must be 3-20 letters, digits, '-' or '_', starting and ending with a letter or digit")
+            "alias", "Alias must be 3-20 letters, digits, '-' or '_', starting and ending with a letter or digit.")
     return value
 
 
@@ -88,17 +88,17 @@ def normalize_experience(raw: object) -> str:
     if raw is None or raw == "":
         return "none"
     if not isinstance(raw, str) or raw.strip().lower() not in EXPERIENCE_LEVELS:
-        raise RegistrationError("experience", "must be one of: " + ", ".join(EXPERIENCE_LEVELS))
+        raise RegistrationError("experience", "Experience must be one of: " + ", ".join(EXPERIENCE_LEVELS) + ".")
     return raw.strip().lower()
 
 
 def validate_registration(data: object, allowed_domains: tuple[str, ...]) -> dict[str, str]:
     """The one gate every registration passes: returns the clean record or raises."""
     if not isinstance(data, dict):
-        raise RegistrationError("body", "must be a JSON object with email, alias and experience")
+        raise RegistrationError("body", "The request must be a JSON object with email, alias and experience.")
     unknown = sorted(set(data) - {"email", "alias", "experience"})
     if unknown:
-        raise RegistrationError("body", "unexpected field(s): " + ", ".join(map(str, unknown))[:200])
+        raise RegistrationError("body", "Unexpected field(s): " + ", ".join(map(str, unknown))[:200] + ".")
     return {
         "email": normalize_email(data.get("email"), allowed_domains),
         "alias": normalize_alias(data.get("alias")),
