@@ -68,18 +68,26 @@ class WorkshopSession:
 
 
 def resolve_mode(mode: str | None = None) -> str:
-    """Explicit mode, else WORKSHOP_MODE, else aws if credentials exist, else local."""
-    chosen = (mode or os.environ.get("WORKSHOP_MODE") or "auto").strip().lower()
+    """An explicit "local"/"aws" wins; "auto" (or None) defers to WORKSHOP_MODE, then
+    picks aws when real AWS credentials are configured and local when they are not."""
+    chosen = (mode or "auto").strip().lower()
+    if chosen == "auto":
+        chosen = (os.environ.get("WORKSHOP_MODE") or "auto").strip().lower()
     if chosen == "auto":
         from . import runtime
 
-        if runtime.current() is not None:
+        if runtime.current() is not None or _points_at_loopback(os.environ.get("AWS_ENDPOINT_URL", "")):
             return "local"
         creds = boto3.Session().get_credentials()
         return "aws" if creds is not None else "local"
     if chosen not in MODES:
         raise ValueError(f"mode must be one of {MODES} or 'auto', got {mode!r}")
     return chosen
+
+
+def _points_at_loopback(url: str) -> bool:
+    """Credentials inherited from a local runtime (a parent process's) are not an AWS account."""
+    return url.startswith(("http://127.", "http://localhost", "http://[::1]"))
 
 
 def get_session(mode: str | None = None, *, event: str = "ml-events", region: str | None = None,
