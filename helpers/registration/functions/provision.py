@@ -103,19 +103,18 @@ def _provision_and_claim_mail(email: str, user_id: str) -> bool:
     """Record `provisioned` and take the right to send the mail in one write.
 
     Returns False when the mail is already sent or being sent by another
-    delivery (the status is still recorded)."""
+    delivery. (`status_reason` keeps the last failure, if any, as history.)"""
     now = time.time()
-    key = {"email": {"S": email}}
-    values = {":p": {"S": "provisioned"}, ":u": {"S": user_id}, ":t": {"N": f"{now:.6f}"},
-              ":e": {"S": ""}}
-    sets = "SET #s = :p, user_id = :u, provisioned_at = :t, updated_at = :t, status_reason = :e"
     try:
         _DDB.update_item(
-            TableName=_env("RACERS_TABLE"), Key=key, UpdateExpression=sets + ", mail_claim_until = :until",
+            TableName=_env("RACERS_TABLE"), Key={"email": {"S": email}},
+            UpdateExpression="SET #s = :p, user_id = :u, provisioned_at = :t, mail_claim_until = :until",
             ConditionExpression="attribute_not_exists(mail_sent_at) AND "
                                 "(attribute_not_exists(mail_claim_until) OR mail_claim_until < :t)",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={**values, ":until": {"N": f"{now + CLAIM_LEASE_SECONDS:.6f}"}})
+            ExpressionAttributeValues={":p": {"S": "provisioned"}, ":u": {"S": user_id},
+                                       ":t": {"N": f"{now:.6f}"},
+                                       ":until": {"N": f"{now + CLAIM_LEASE_SECONDS:.6f}"}})
         return True
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -169,7 +168,11 @@ def _notify(email: str, alias: str, config: dict) -> str:
     except Exception:
         _release_mail_claim(email)
         raise
-    _set_status(email, "notified", "", mail_sent_at=time.time(), message_id=message_id)
+    _DDB.update_item(TableName=_env("RACERS_TABLE"), Key={"email": {"S": email}},
+                     UpdateExpression="SET #s = :n, mail_sent_at = :t, message_id = :m",
+                     ExpressionAttributeNames={"#s": "status"},
+                     ExpressionAttributeValues={":n": {"S": "notified"}, ":t": {"N": f"{time.time():.6f}"},
+                                                ":m": {"S": message_id}})
     return message_id
 
 
