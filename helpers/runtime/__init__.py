@@ -22,6 +22,7 @@ from .gateway import Gateway
 from .httpapi import HttpApiStandIn
 from .lambdas import LambdaRunner
 from .mail import MailStandIn, Outbox
+from .sagemaker import SageMakerStandIn
 from .streams import StreamPoller
 
 ACCOUNT_ID = "123456789012"
@@ -80,7 +81,8 @@ class EmbeddedRuntime:
         self.streams = StreamPoller(ACCOUNT_ID, self.lambdas.invoke, self._send_sqs)
         self.http_apis = HttpApiStandIn(ACCOUNT_ID, self.lambdas, self.endpoint_url, self.region)
         self.gateway.before.append(self.faults)
-        for standin in (self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox)):
+        self.sagemaker = SageMakerStandIn(self)
+        for standin in (self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox), self.sagemaker):
             self.gateway.add(standin)
         class Quiet(MotoRequestHandler):
             def log_request(self, *args, **kwargs) -> None:  # one line per call drowns notebooks
@@ -107,6 +109,7 @@ class EmbeddedRuntime:
             return
         self.streams.stop_all()
         self.lambdas.stop_all()
+        self.sagemaker.stop_all()
         self._log_queue.put(None)
         self._log_thread.join(timeout=5)
         self._server.shutdown()
@@ -144,6 +147,8 @@ class EmbeddedRuntime:
     def _export_env(self) -> None:
         values = {
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            # The SageMaker SDK builds its own regional STS endpoint; boto3 honours this one.
+            "AWS_ENDPOINT_URL_STS": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
             "AWS_DEFAULT_REGION": self.region,
@@ -189,9 +194,14 @@ class EmbeddedRuntime:
         url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=queue_arn.split(":")[4])["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=body)
 
+    account_id = ACCOUNT_ID
+
     def _queue_logs(self, function: str, stream: str, text: str) -> None:
         """Called after every invocation: hand the lines to the background writer."""
-        self._log_queue.put((function, stream, text))
+        self._log_queue.put((f"/aws/lambda/{function}", stream, text))
+
+    def _queue_logs_group(self, group: str, stream: str, text: str) -> None:
+        self._log_queue.put((group, stream, text))
 
     def _log_writer(self) -> None:
         """Write queued Lambda logs to CloudWatch Logs in batches, off the invoke path."""
@@ -212,17 +222,16 @@ class EmbeddedRuntime:
             except queue.Empty:
                 pass
             grouped: dict[tuple[str, str], list[str]] = {}
-            for function, stream, text in batch:
-                grouped.setdefault((function, stream), []).append(text)
-            for (function, stream), texts in grouped.items():
+            for group, stream, text in batch:
+                grouped.setdefault((group, stream), []).append(text)
+            for (group, stream), texts in grouped.items():
                 try:
-                    self._write_logs(function, stream, "\n".join(texts))
+                    self._write_logs(group, stream, "\n".join(texts))
                 except Exception:  # noqa: BLE001 - losing a log line must not stop the writer
                     pass
 
-    def _write_logs(self, function: str, stream: str, text: str) -> None:
+    def _write_logs(self, group: str, stream: str, text: str) -> None:
         logs = self._logs_client()
-        group = f"/aws/lambda/{function}"
         if (group, stream) not in self._log_streams:
             for create in (lambda: logs.create_log_group(logGroupName=group),
                            lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):

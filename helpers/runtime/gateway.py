@@ -95,7 +95,11 @@ class Gateway:
         env["wsgi.input"] = io.BytesIO(call.body)
         env["CONTENT_LENGTH"] = str(len(call.body))
         with self._moto_lock:
-            return Response.from_app(self.moto_app, env, buffered=True)
+            try:
+                return Response.from_app(self.moto_app, env, buffered=True)
+            except NotImplementedError as exc:
+                # moto raises this for operations it lacks; answer like a service would
+                return json_error(501, "NotImplemented", f"not available in the local runtime: {exc}")
 
     def _environ_for(self, call: Call) -> dict:
         from werkzeug.test import EnvironBuilder

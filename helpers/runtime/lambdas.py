@@ -65,6 +65,7 @@ class FunctionSpec:
     memory_mb: int
     max_workers: int
     key: str = ""
+    bootstrap: Path = BOOTSTRAP
 
 
 class Worker:
@@ -93,7 +94,7 @@ class Worker:
         )
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(BOOTSTRAP), str(spec.code_dir), spec.handler, str(req_r), str(res_w)],
+            [sys.executable, "-I", str(spec.bootstrap), str(spec.code_dir), spec.handler, str(req_r), str(res_w)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             pass_fds=(req_r, res_w), env=env, cwd=str(spec.code_dir),
         )
