@@ -6,6 +6,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _norm(name: str) -> str:
+    """PEP 503 names: pip freeze writes rouge_score, requirements say rouge-score."""
+    return name.strip().lower().replace("_", "-").replace(".", "-")
+
+
 def _lock() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
@@ -13,7 +18,7 @@ def _lock() -> dict[str, str]:
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             assert version, f"unpinned requirement in requirements.lock: {line}"
-            pins[name.lower()] = version
+            pins[_norm(name)] = version
     return pins
 
 
@@ -23,7 +28,7 @@ def _conda() -> dict[str, str]:
         line = line.strip()
         if line.startswith("- ") and "==" in line:
             name, _, version = line[2:].partition("==")
-            pins[name.lower()] = version
+            pins[_norm(name)] = version
     return pins
 
 
@@ -47,5 +52,5 @@ def test_lock_covers_requirements_in():
         line = line.split("#")[0].strip()
         if not line:
             continue
-        name = line.split("==")[0].split(">")[0].split("<")[0].split("[")[0].strip().lower()
+        name = _norm(line.split("==")[0].split(">")[0].split("<")[0].split("[")[0])
         assert name in lock, f"{name} (requirements.in) is not in requirements.lock: run `make lock`"
