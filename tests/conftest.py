@@ -7,11 +7,14 @@ other's state.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pytest
 
 os.environ.setdefault("WORKSHOP_MODE", "local")
+# Trained models are cached across runs for people; tests start from nothing.
+os.environ["WORKSHOP_MODEL_CACHE"] = tempfile.mkdtemp(prefix="workshop-test-models-")
 
 
 @pytest.fixture(scope="session")

@@ -147,6 +147,14 @@ class SageMakerStandIn:
             env = self._job_env(req, dirs, channels, user_hps, entry, code_dir)
             (dirs["input/config"] / "hyperparameters.json").write_text(json.dumps(hps))
             self._transition(job, "Training", "Training image download completed. Training in progress.")
+            cached = _job_cache(channels, code_dir, user_hps)
+            if cached is not None and (cached / "DONE").exists():
+                log.write(f"Reusing the model trained earlier with the same data, code and hyperparameters "
+                          f"({cached.name}); delete {cached} to train again.")
+                log.write((cached / "log.txt").read_text())
+                log.flush()
+                self._finish_from_cache(job, cached, dirs)
+                return
             log.write(f"Invoking script with: python {entry.name} {' '.join(args)}")
             proc = subprocess.Popen([sys.executable, str(entry), *args], cwd=str(code_dir), env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -166,6 +174,8 @@ class SageMakerStandIn:
             timer.cancel()
             log.flush()
             job.final_metric_data_list = metrics.final()
+            if code == 0 and cached is not None:
+                _store_cache(cached, dirs, log_lines=metrics.lines, metrics=metrics.values)
             if code != 0:
                 job.training_job_status = "Stopped" if code < 0 and not _timed_out(limit, job) else "Failed"
                 if code < 0 and _timed_out(limit, job):
@@ -193,6 +203,25 @@ class SageMakerStandIn:
         finally:
             job.training_end_time = job.last_modified_time = _now()
             self._jobs.pop(name, None)
+
+    def _finish_from_cache(self, job, cached: Path, dirs: dict) -> None:
+        import shutil
+
+        shutil.rmtree(dirs["model"], ignore_errors=True)
+        shutil.copytree(cached / "model", dirs["model"])
+        if (cached / "output").exists():
+            shutil.rmtree(dirs["output/data"], ignore_errors=True)
+            shutil.copytree(cached / "output", dirs["output/data"])
+        values = json.loads((cached / "metrics.json").read_text())
+        now = _now()
+        job.final_metric_data_list = [{"MetricName": k, "Value": v, "Timestamp": now} for k, v in values.items()]
+        self._transition(job, "Uploading", "Uploading generated training model")
+        key_uri = job.model_artifacts["S3ModelArtifacts"]
+        self._upload_tar(dirs["model"], key_uri)
+        if any(dirs["output/data"].iterdir()):
+            self._upload_tar(dirs["output/data"], key_uri.rsplit("/", 1)[0] + "/output.tar.gz")
+        job.training_job_status = "Completed"
+        self._transition(job, "Completed", "Training job completed (model reused from the local cache)")
 
     def _s3(self, region: str):
         return self.rt.client("s3", region)
@@ -427,14 +456,53 @@ def _timed_out(limit: float, job) -> bool:
     return start is not None and (_now() - start).total_seconds() >= limit - 1
 
 
+def _job_cache(channels: dict[str, Path], code_dir: Path, hps: dict) -> Path | None:
+    """Local mode only: where a job with these exact inputs keeps its result.
+
+    Training the labs' models takes minutes on a laptop CPU; re-running the
+    workshop must not retrain what is already trained. The key covers every
+    input file, the code and the hyperparameters; set WORKSHOP_JOB_CACHE=off
+    to always train."""
+    if os.environ.get("WORKSHOP_JOB_CACHE", "on") == "off":
+        return None
+    import hashlib
+
+    from ..models import cache_root
+
+    h = hashlib.sha256(json.dumps(hps, sort_keys=True).encode())
+    roots = [p for name, p in sorted(channels.items()) if name != "sm_drivers"] + [code_dir]
+    for root in roots:
+        for f in sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(str(f.relative_to(root)).encode())
+            h.update(f.read_bytes())
+    return cache_root() / "training-jobs" / h.hexdigest()[:16]
+
+
+def _store_cache(cached: Path, dirs: dict, log_lines: list[str], metrics: dict) -> None:
+    import shutil
+
+    tmp = cached.with_name(cached.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(dirs["model"], tmp / "model")
+    if any(dirs["output/data"].iterdir()):
+        shutil.copytree(dirs["output/data"], tmp / "output")
+    (tmp / "metrics.json").write_text(json.dumps(metrics))
+    (tmp / "log.txt").write_text("\n".join(log_lines[-2000:]))
+    (tmp / "DONE").touch()
+    shutil.rmtree(cached, ignore_errors=True)
+    tmp.rename(cached)
+
+
 class _Metrics:
     """Scan log lines with the job's MetricDefinitions; keep the last value of each."""
 
     def __init__(self, definitions: list[dict]) -> None:
         self.patterns = [(d["Name"], re.compile(d["Regex"])) for d in definitions if d.get("Regex")]
         self.values: dict[str, float] = {}
+        self.lines: list[str] = []
 
     def scan(self, line: str) -> None:
+        self.lines.append(line)
         for name, rx in self.patterns:
             m = rx.search(line)
             if m:

@@ -102,6 +102,17 @@ def test_training_job_runs_the_script_and_uploads_the_model(session, unique):
     assert any("epoch=3" in e["message"] for e in events)
 
 
+def test_an_identical_job_reuses_the_trained_model(session, unique):
+    first = _wait_job(session, _job(session, unique, {"epochs": "2"}))
+    second_name = _job(session, unique + "b", {"epochs": "2"})
+    second = _wait_job(session, second_name)
+    assert first["TrainingJobStatus"] == second["TrainingJobStatus"] == "Completed"
+    events = session.client("logs").filter_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                                      logStreamNamePrefix=second_name)["events"]
+    assert any("Reusing the model trained earlier" in e["message"] for e in events)
+    assert second["FinalMetricDataList"][0]["Value"] == pytest.approx(0.5)
+
+
 def test_a_failing_script_fails_the_job_with_the_reason(session, unique):
     name = _job(session, unique, {"epochs": "1", "fail": "yes"})
     d = _wait_job(session, name)
