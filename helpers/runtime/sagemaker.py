@@ -95,6 +95,8 @@ class SageMakerStandIn:
             if response.status_code == 200:
                 self._start_endpoint(call.json()["EndpointName"], call.region)
             return response
+        if op.startswith("Describe"):
+            return _omit_empty(forward(call))
         if op == "DeleteEndpoint":
             name = call.json().get("EndpointName", "")
             with self._lock:
@@ -420,6 +422,22 @@ _worker_locks: dict[int, threading.Lock] = {}
 def worker_lock(worker: Worker) -> threading.Lock:
     """One request at a time per endpoint worker (a single-instance variant)."""
     return _worker_locks.setdefault(id(worker), threading.Lock())
+
+
+def _omit_empty(response: Response) -> Response:
+    """AWS leaves unset structures out of Describe* answers; moto returns `{}`, which
+    the SDK's typed shapes reject (e.g. an empty VpcConfig without subnets)."""
+    if response.status_code != 200:
+        return response
+    try:
+        data = json.loads(response.get_data())
+    except ValueError:
+        return response
+    if isinstance(data, dict):
+        cleaned = {k: v for k, v in data.items() if v != {}}
+        if cleaned != data:
+            response.set_data(json.dumps(cleaned))
+    return response
 
 
 def _model_error(status: int, message: str, endpoint: str) -> Response:
