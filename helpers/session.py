@@ -55,6 +55,15 @@ class WorkshopSession:
             raise RuntimeError("The outbox exists in local mode only; in aws mode mail goes to real inboxes.")
         return self.runtime.outbox
 
+    def sagemaker(self):
+        """The SageMaker Python SDK (v3) session for this workshop session.
+
+        The default bucket is passed in, so the SDK does not look it up
+        through its own STS client."""
+        from sagemaker.core.helper.session_helper import Session
+
+        return Session(boto_session=self.boto, default_bucket=self.bucket)
+
     def summary(self) -> dict[str, str]:
         return {
             "mode": self.mode,
