@@ -68,3 +68,28 @@ def download_output(session, desc: dict, target: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(body)) as tf:
         tf.extractall(target, filter="data")
     return target
+
+
+def latest_model(session) -> tuple[str, str] | None:
+    """(job name, model data URI) of the newest completed summarizer job, if any."""
+    sm = session.client("sagemaker")
+    jobs = sm.list_training_jobs(NameContains="summarizer", StatusEquals="Completed", SortBy="CreationTime",
+                                 SortOrder="Descending").get("TrainingJobSummaries", [])
+    for job in jobs:
+        desc = sm.describe_training_job(TrainingJobName=job["TrainingJobName"])
+        uri = desc.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+        if uri:
+            return job["TrainingJobName"], uri
+    return None
+
+
+def ensure_model(session, hyperparameters: dict, **trainer_kwargs) -> tuple[str, str]:
+    """Find a trained summarizer, or train one now (notebook 04 runs on its own)."""
+    from .jobs import follow_training_job
+
+    found = latest_model(session)
+    if found:
+        return found
+    name = launch(session, trainer(session, hyperparameters, **trainer_kwargs), upload_channels(session))
+    desc = follow_training_job(session, name, show=lambda line: None)
+    return name, desc["ModelArtifacts"]["S3ModelArtifacts"]
