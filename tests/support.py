@@ -44,3 +44,18 @@ def read_queue(session, queue_url: str) -> list[dict]:
         for m in msgs:
             out.append(json.loads(m["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def make_tiny_qa_model(path):
+    """A random 2-layer BERT QA model with the packaged tokenizer (a few MB, built in a second)."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
+
+    from helpers.models import packaged_encoder
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=512)
+    BertForQuestionAnswering(cfg).save_pretrained(path)
+    AutoTokenizer.from_pretrained(str(packaged_encoder())).save_pretrained(path)
+    return path

@@ -14,6 +14,8 @@ import os
 import uuid
 from pathlib import Path
 
+from tests.support import make_tiny_qa_model
+
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -23,18 +25,7 @@ APP = Path(__file__).resolve().parents[2] / "notebooks" / "qa_lambda" / "app.py"
 CAR = (Path(__file__).resolve().parents[2] / "data" / "qa" / "car.txt").read_text().strip()
 
 
-def make_tiny_model(path: Path) -> Path:
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
-
-    from helpers.models import packaged_encoder
-
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=512)
-    BertForQuestionAnswering(cfg).save_pretrained(path)
-    AutoTokenizer.from_pretrained(str(packaged_encoder())).save_pretrained(path)
-    return path
+make_tiny_model = make_tiny_qa_model
 
 
 @pytest.fixture(scope="module")

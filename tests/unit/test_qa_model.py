@@ -12,6 +12,8 @@ import shutil
 import time
 from pathlib import Path
 
+from tests.support import make_tiny_qa_model
+
 import numpy as np
 import pytest
 
@@ -24,17 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data" / "qa"
 
 
-def make_tiny_model(path: Path) -> Path:
-    """A random 2-layer BERT QA model with the packaged tokenizer (a few MB, built in a second)."""
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering
-
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=512)
-    BertForQuestionAnswering(cfg).save_pretrained(path)
-    AutoTokenizer.from_pretrained(str(packaged_encoder())).save_pretrained(path)
-    return path
+make_tiny_model = make_tiny_qa_model
 
 
 @pytest.fixture(scope="module")
