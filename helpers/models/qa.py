@@ -105,11 +105,11 @@ def _base_identity(base_model: str | None) -> str:
 
 def qa_config(base_model: str | None = "offline", *, epochs: float, max_steps: int | None = None,
               batch_size: int = 16, max_length: int = 256, doc_stride: int = 96, lr: float = 5e-5,
-              seed: int = 42, train_limit: int | None = None) -> dict[str, Any]:
+              seed: int = 42, train_limit: int | None = None, negatives: float = 0.0) -> dict[str, Any]:
     """Everything that determines the trained weights, besides data and code."""
     return {"base_model": _base_identity(base_model), "epochs": epochs, "max_steps": max_steps,
             "batch_size": batch_size, "max_length": max_length, "doc_stride": doc_stride, "lr": lr,
-            "seed": seed, "train_limit": train_limit, "torch": metadata.version("torch"),
+            "seed": seed, "train_limit": train_limit, "negatives": negatives, "torch": metadata.version("torch"),
             "transformers": metadata.version("transformers")}
 
 
@@ -129,8 +129,34 @@ def _training_code_hash() -> str:
     retraining every cached model; any change to training code retrains."""
     import inspect
 
-    src = "".join(inspect.getsource(f) for f in (_train_features, _batches, _collate, train_qa))
+    src = "".join(inspect.getsource(f) for f in (_negative_rows, _train_features, _batches, _collate, train_qa))
     return hashlib.sha256(src.encode()).hexdigest()
+
+
+def _negative_rows(rows: list[dict], fraction: float, rng: random.Random) -> list[dict]:
+    """Questions paired with another article's paragraph, labelled "not here" ([CLS]).
+
+    The workshop's paragraphs fit in one window, so without these the model
+    never sees a window that lacks the answer: on a long document every
+    window then offers a confident span and the wrong one can win (a 25-
+    paragraph context answered '1591' to the car question). With them the
+    [CLS] logits learn to say "not in this window", which the handler uses to
+    rank windows (app.best_span)."""
+    if fraction <= 0:
+        return []
+    def article(row: dict) -> str:
+        return row["id"].split("-")[1]  # ids are <set>-<article>-<para>-<type>
+
+    contexts = sorted({(article(r), r["context"]) for r in rows})
+    picked = rng.sample(rows, k=min(len(rows), int(round(fraction * len(rows)))))
+    negatives = []
+    for r in picked:
+        for _ in range(20):
+            other_article, other = contexts[rng.randrange(len(contexts))]
+            if other_article != article(r) and r["answer"].lower() not in other.lower():
+                negatives.append({**r, "id": r["id"] + "-neg", "context": other, "answer_start": -1})
+                break
+    return negatives
 
 
 def _train_features(tokenizer: Any, rows: list[dict], max_length: int, doc_stride: int) -> list[dict]:
@@ -150,7 +176,7 @@ def _train_features(tokenizer: Any, rows: list[dict], max_length: int, doc_strid
         a1 = a0 + len(row["answer"])
         c0 = seq.index(1)
         c1 = len(seq) - 1 - seq[::-1].index(1)
-        if offsets[c0][0] > a0 or offsets[c1][1] < a1:
+        if a0 < 0 or offsets[c0][0] > a0 or offsets[c1][1] < a1:  # a0 < 0: a negative row
             start = end = 0
         else:
             start = c0
@@ -197,7 +223,7 @@ def _collate(batch: list[dict], torch: Any, pad_id: int) -> dict[str, Any]:
 def train_qa(base_model: str | None = "offline", *, data_dir: str | Path = DEFAULT_DATA, epochs: float,
              max_steps: int | None = None, batch_size: int = 16, max_length: int = 256,
              doc_stride: int = 96, lr: float = 5e-5, seed: int = 42, train_limit: int | None = None,
-             progress: bool = True) -> Path:
+             negatives: float = 0.0, progress: bool = True) -> Path:
     """Fine-tune a QA model on data_dir/train.json; return its (cached) folder.
 
     A plain torch loop (AdamW, 10% warm-up then linear decay, dynamic padding)
@@ -208,7 +234,7 @@ def train_qa(base_model: str | None = "offline", *, data_dir: str | Path = DEFAU
     DONE marker makes a finished folder authoritative, so an interrupted run
     never leaves a half model that looks cached."""
     settings = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_length=max_length,
-                    doc_stride=doc_stride, lr=lr, seed=seed, train_limit=train_limit)
+                    doc_stride=doc_stride, lr=lr, seed=seed, train_limit=train_limit, negatives=negatives)
     data = _data_dir(data_dir)
     out = model_dir_for(base_model, data_dir=data, **settings)
     if (out / "DONE").is_file():
@@ -236,7 +262,7 @@ def train_qa(base_model: str | None = "offline", *, data_dir: str | Path = DEFAU
     rows = load_squad(data / "train.json")
     if train_limit:
         rows = rows[:train_limit]
-    feats = _train_features(tokenizer, rows, max_length, doc_stride)
+    feats = _train_features(tokenizer, rows + _negative_rows(rows, negatives, rng), max_length, doc_stride)
     steps_per_epoch = math.ceil(len(feats) / batch_size)
     total = max_steps or max(1, math.ceil(steps_per_epoch * epochs))
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
@@ -335,13 +361,38 @@ def f1_score(prediction: str, truth: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def with_distractors(rows: list[dict], k: int, seed: int = 0) -> list[dict]:
+    """Each row's paragraph hidden among k paragraphs of other articles (at a
+    random position), so the context spans many model windows: the
+    long-document case the handler's sliding windows exist for."""
+    if k <= 0:
+        return rows
+    rng = random.Random(seed)
+    pool = sorted({(r["id"].split("-")[1], r["context"]) for r in rows})
+    out = []
+    for r in rows:
+        own = r["id"].split("-")[1]
+        others = [c for a, c in pool if a != own and r["answer"].lower() not in c.lower()]
+        chosen = rng.sample(others, k=min(k, len(others)))
+        at = rng.randint(0, len(chosen))
+        before = "\n\n".join(chosen[:at])
+        prefix = before + "\n\n" if before else ""
+        context = prefix + r["context"] + ("\n\n" + "\n\n".join(chosen[at:]) if chosen[at:] else "")
+        out.append({**r, "context": context, "answer_start": r["answer_start"] + len(prefix)})
+    return out
+
+
 def evaluate_qa(model_dir: Any, data_dir: str | Path = DEFAULT_DATA, split: str = "dev",
-                limit: int | None = None) -> dict[str, Any]:
+                limit: int | None = None, distractors: int = 0) -> dict[str, Any]:
     """SQuAD exact match and F1 (in %) on a split, overall and by answer type
-    (the last part of each question id: date, number, person, ...)."""
+    (the last part of each question id: date, number, person, ...).
+
+    distractors=k asks every question of a long document instead: its
+    paragraph among k others (see with_distractors)."""
     rows = load_squad(_data_dir(data_dir) / f"{split}.json")
     if limit:
         rows = rows[:limit]
+    rows = with_distractors(rows, distractors)
     model = load(str(model_dir)) if isinstance(model_dir, (str, Path)) else model_dir
     by_type: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
     scores, mistakes = [], []
@@ -358,7 +409,7 @@ def evaluate_qa(model_dir: Any, data_dir: str | Path = DEFAULT_DATA, split: str 
         return {"exact_match": round(100 * sum(p[0] for p in pairs) / len(pairs), 2),
                 "f1": round(100 * sum(p[1] for p in pairs) / len(pairs), 2), "count": len(pairs)}
 
-    return {**summary(scores), "split": split, "seconds": round(time.perf_counter() - t0, 2),
+    return {**summary(scores), "split": split, "distractors": distractors, "seconds": round(time.perf_counter() - t0, 2),
             "by_type": {t: summary(v) for t, v in sorted(by_type.items())}, "mistakes": mistakes}
 
 

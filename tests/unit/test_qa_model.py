@@ -127,6 +127,67 @@ def test_best_span_keeps_start_before_end_and_bounds_the_length():
     assert best_span(start, end, np.zeros_like(mask)) is None  # no context tokens: no span
 
 
+def test_windows_are_ranked_against_their_own_not_here_score():
+    """A window whose [CLS] says "not here" loses even with the larger raw span logits."""
+    best_span = qa.app().best_span
+    start = np.zeros((2, 20), np.float32)
+    end = np.zeros((2, 20), np.float32)
+    mask = np.ones((2, 20), bool)
+    mask[:, 0] = False  # [CLS] is never part of an answer
+    start[0, 5], end[0, 6] = 8.0, 8.0  # window 0: a confident span ...
+    start[0, 0], end[0, 0] = 12.0, 12.0  # ... but the model says the answer is not in it
+    start[1, 3], end[1, 4] = 6.0, 6.0  # window 1: a smaller span, nothing against it
+    assert best_span(start, end, mask)[:3] == (1, 3, 4)
+    start[0, 0] = end[0, 0] = 0.0  # without the null score the raw logits decide
+    assert best_span(start, end, mask)[:3] == (0, 5, 6)
+
+
+def test_negative_rows_pair_questions_with_another_articles_paragraph():
+    import random
+
+    rows = qa.load_squad(DATA / "train.json")
+    negatives = qa._negative_rows(rows, 0.25, random.Random(0))
+    assert abs(len(negatives) - round(0.25 * len(rows))) <= 3
+    for n in negatives:
+        assert n["answer_start"] == -1 and n["answer"].lower() not in n["context"].lower()
+        own = next(r for r in rows if r["id"] == n["id"][: -len("-neg")])
+        assert own["id"].split("-")[1] != n["id"].split("-")[1] or own["context"] != n["context"]
+        assert own["context"] != n["context"]
+    assert qa._negative_rows(rows, 0.0, random.Random(0)) == []
+
+
+def test_negative_windows_are_labelled_not_here(tokenizer):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(packaged_encoder()))
+    row = {"question": "When?", "context": "Nothing about it here.", "answer": "1886", "answer_start": -1}
+    feats = qa._train_features(tok, [row], 64, 16)
+    assert [(f["start_positions"], f["end_positions"]) for f in feats] == [(0, 0)]
+
+
+def test_distractors_hide_the_paragraph_but_keep_the_offsets():
+    rows = qa.load_squad(DATA / "dev.json")
+    long_rows = qa.with_distractors(rows, 6)
+    assert len(long_rows) == len(rows)
+    for r, lr in zip(rows, long_rows):
+        assert r["context"] in lr["context"] and len(lr["context"]) > 3 * len(r["context"])
+        assert lr["context"][lr["answer_start"]: lr["answer_start"] + len(lr["answer"])] == r["answer"]
+    assert qa.with_distractors(rows, 6) == long_rows  # deterministic: the same benchmark every run
+
+
+def test_backend_auto_picks_the_onnx_export_when_there_is_one(tiny, tmp_path):
+    a = qa.app()
+    model_dir = tmp_path / "m"
+    shutil.copytree(tiny, model_dir)
+    assert a.resolve_backend(model_dir) == "torch"
+    assert a.resolve_backend(model_dir, "onnx") == "onnx"  # explicit wins (and fails later if missing)
+    (model_dir / "model.int8.onnx").write_bytes(b"")
+    assert a.resolve_backend(model_dir) == "onnx"
+    assert a.resolve_backend(model_dir, "torch") == "torch"
+    with pytest.raises(ValueError, match="auto, torch or onnx"):
+        a.resolve_backend(model_dir, "tensorrt")
+
+
 def test_tiny_model_answers_inside_the_context(tiny):
     context = long_context(60, "Karl Benz patented the car in 1886.")
     out = qa.answer(tiny, "When was the car invented?", context)
