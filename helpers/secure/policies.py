@@ -16,7 +16,8 @@ What each document prevents:
 * `vpc_endpoint_policy` / `interface_endpoint_policy`: traffic leaving the VPC through an endpoint
   can reach only the project's buckets, and only for this account's (or the named) principals:
   stolen credentials from elsewhere, or a copy to a personal bucket, go nowhere.
-* `kms_key_policy`: key administrators cannot read data; data users cannot delete the key.
+* `kms_key_policy`: key administrators cannot read data; data users cannot delete the key; no
+  identity policy can grant decryption to someone the key policy does not name.
 
 Condition keys follow the current Service Authorization Reference. SageMaker renamed
 `sagemaker:VolumeKmsKey` to `sagemaker:VolumeKmsKeyArn`; the "no KMS key" deny tests that both
@@ -180,13 +181,15 @@ def data_scientist_policy(project: str, account_id: str, region: str, *,
     roles = list(execution_role_arns or [f"arn:aws:iam::{account_id}:role/{project}-*"])
     names = list(buckets or [f"{project}-*"])
     sm = f"arn:aws:sagemaker:{region}:{account_id}:*"
-    mine = {"StringEquals": {f"aws:ResourceTag/{TAG_KEY}": PRINCIPAL_TAG}}
+    mine: dict[str, dict[str, Any]] = {"StringEquals": {f"aws:ResourceTag/{TAG_KEY}": PRINCIPAL_TAG}}
     statements = [
         _stmt("ReadSageMaker", "Allow", _READ_ACTIONS),
         _stmt("CreateProjectTaggedResources", "Allow", TAGGED_CREATE_ACTIONS + ("sagemaker:AddTags",), sm,
               {"StringEquals": {f"aws:RequestTag/{TAG_KEY}": PRINCIPAL_TAG}}),
+        # "*" rather than the account's ARNs: a few Delete*/Update* actions only take "*", and the
+        # tag condition is what confines them to the project.
         _stmt("ManageOwnProjectResources", "Allow",
-              MANAGE_ACTIONS + ("sagemaker:InvokeEndpoint", "sagemaker:CreatePresignedDomainUrl"), sm, mine),
+              MANAGE_ACTIONS + ("sagemaker:InvokeEndpoint", "sagemaker:CreatePresignedDomainUrl"), "*", mine),
         _stmt("PassProjectExecutionRole", "Allow", "iam:PassRole", roles,
               {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
         _stmt("ProjectBuckets", "Allow",
@@ -286,8 +289,11 @@ def interface_endpoint_policy(account_id: str, principals: Sequence[str] | None 
                        _principal_condition(account_id, principals), principal="*")])
 
 
+# Not "kms:Create*" as in AWS's example policy: that includes kms:CreateGrant, with which an
+# administrator could grant themselves decryption. (kms:PutKeyPolicy could too: that one is
+# inherent to administering a key, and CloudTrail records it.)
 KMS_ADMIN_ACTIONS: tuple[str, ...] = (
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
     "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
 )
@@ -302,13 +308,14 @@ def kms_key_policy(account_id: str, admin_arns: Sequence[str], user_arns: Sequen
 
     Administrators manage the key but cannot encrypt or decrypt with it; users (the data
     scientists and the SageMaker execution role) use it, and may create grants only for AWS
-    services (SageMaker attaches encrypted EBS volumes through a grant). `allow_account_root`
-    keeps AWS's default "the account may delegate through IAM" statement: without it a
-    deleted admin role leaves a key nobody can manage (and KMS refuses a policy that locks out
-    its own caller)."""
+    services (SageMaker attaches encrypted volumes through a grant). `allow_account_root` keeps
+    a version of AWS's default "the account may delegate through IAM" statement, limited to the
+    management actions: without it a deleted admin role leaves a key nobody can manage (and KMS
+    refuses a policy that locks out its own caller); limited, because with AWS's default
+    (`kms:*`) any identity policy granting `kms:Decrypt` on "*" would read the project's data."""
     stmts = []
     if allow_account_root:
-        stmts.append(_stmt("AccountRootManagesThroughIam", "Allow", "kms:*", "*",
+        stmts.append(_stmt("AccountManagesKeyThroughIam", "Allow", KMS_ADMIN_ACTIONS, "*",
                            principal={"AWS": f"arn:aws:iam::{account_id}:root"}))
     stmts += [
         _stmt("KeyAdministrators", "Allow", KMS_ADMIN_ACTIONS, "*", principal={"AWS": list(admin_arns)}),
