@@ -119,11 +119,25 @@ def _status(exc: Exception) -> int:
     return 0
 
 
-NOT_FOUND = ("ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NoSuchBucket", "NotFoundException",
-             "NotFound", "ValidationException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
-             "RepositoryNotFoundException", "NotFoundException", "FileSystemNotFound", "NoSuchTagSet",
-             "NoSuchTagSetError", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound", "InvalidGroup.NotFound",
-             "InvalidVpcEndpointId.NotFound", "NotFoundException", "UserNotFoundException")
+NOT_FOUND = frozenset({
+    "ResourceNotFoundException", "ResourceNotFound", "NoSuchEntity", "NoSuchBucket", "NotFoundException", "NotFound",
+    "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "RepositoryNotFoundException",
+    "FileSystemNotFound", "MountTargetNotFound", "InvalidVpcID.NotFound", "InvalidSubnetID.NotFound",
+    "InvalidGroup.NotFound", "InvalidVpcEndpointId.NotFound", "InvalidRouteTableID.NotFound",
+    "InvalidInternetGatewayID.NotFound", "InvalidNetworkInterfaceID.NotFound", "UserNotFoundException",
+    "NoSuchTagSet", "NoSuchTagSetError", "404"})
+_NOT_FOUND_WORDS = ("could not find", "does not exist", "not found", "cannot be found", "doesn't exist",
+                    "recordnotfound")
+
+
+def is_not_found(exc: Exception) -> bool:
+    """Does this error say the resource is not there (any service's way of saying it)?"""
+    code = _code(exc)
+    if code in NOT_FOUND:
+        return True
+    if code in ("ValidationException", "ValidationError", "InvalidParameterValue", "InvalidParameterException"):
+        return any(w in str(exc).lower() for w in _NOT_FOUND_WORDS)
+    return False
 
 
 def unavailable(exc: Exception, local: bool) -> str | None:
@@ -131,10 +145,10 @@ def unavailable(exc: Exception, local: bool) -> str | None:
     code, status = _code(exc), _status(exc)
     if isinstance(exc, NotImplementedError) or code in ("NotImplemented", "501", "404", "UnknownOperation",
                                                           "UnknownOperationException", "InvalidAction"):
-        return ("not implemented by the local emulator (moto 5.2); in aws mode it is listed and deleted"
+        return ("not implemented by the local emulator (moto 5.2)"
                 if local else f"the service does not offer this API here ({code})")
     if local and status in (404, 500, 501) and code in ("404", "500", "501", "InternalFailure", "InternalError"):
-        return "not implemented by the local emulator (moto 5.2); in aws mode it is listed and deleted"
+        return "not implemented by the local emulator (moto 5.2)"
     if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"):
         return f"not permitted for this identity: {exc}"[:300]
     return None
@@ -194,7 +208,7 @@ def _section(ctx: _Ctx, service: str, kind: str, produce: Callable[[], Iterable[
         reason = unavailable(exc, ctx.local)
         if reason is None:
             raise
-        ctx.gaps.append(Gap(service, kind, reason))
+        ctx.gaps.append(Gap(service, kind, reason + ("; in aws mode they are listed and deleted" if ctx.local else "")))
         return []
 
 
@@ -205,7 +219,7 @@ def _sagemaker(ctx: _Ctx) -> Iterator[Resource]:
         try:
             return _tags(list(_pages(sm, "list_tags", "Tags", ResourceArn=arn)))
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 return {}
             raise
 
@@ -249,7 +263,7 @@ def _sagemaker(ctx: _Ctx) -> Iterator[Resource]:
     yield from configs
     for gap in ctx.gaps:
         if gap.kind == "notebook-lifecycle-config" and "instead" not in gap.reason:
-            gap.reason += "; found through the workshop's notebook instances instead"
+            gap.reason = gap.reason.split(";")[0] + "; found through the workshop's notebook instances instead"
     if any(g.kind == "notebook-lifecycle-config" for g in ctx.gaps):
         # The list API is missing (moto 5.2): describe the ones the workshop's instances name.
         for name, owner in sorted(used.items()):
@@ -295,7 +309,8 @@ def _studio(ctx: _Ctx, sm, tags_of) -> Iterator[Resource]:
                 reason = unavailable(exc, ctx.local)
                 if reason is None:
                     raise
-                ctx.gaps.append(Gap("sagemaker", kind, f"domain {d['DomainName']}: {reason}"))
+                ctx.gaps.append(Gap("sagemaker", kind, f"domain {d['DomainName']}: {reason}" +
+                                    ("; in aws mode they are listed and deleted" if ctx.local else "")))
                 continue
             for item in items:
                 if item.get("Status") in ("Deleted",):
@@ -311,9 +326,11 @@ def _studio(ctx: _Ctx, sm, tags_of) -> Iterator[Resource]:
                 if reason is not None:
                     ctx.gaps.append(Gap("efs", "file-system", reason))
                     continue
-                if _code(exc) not in NOT_FOUND and "FileSystemNotFound" not in str(exc):
+                if not is_not_found(exc):
                     raise
                 fs = []
+                ctx.gaps.append(Gap("efs", "file-system", f"domain {d['DomainName']}: its home file system "
+                                    f"{efs} does not exist" + (" (the local emulator creates none)" if ctx.local else "")))
             for f in fs:
                 yield ctx.res("efs", "file-system", f.get("Name") or f["FileSystemId"], f["FileSystemId"],
                               arn=f.get("FileSystemArn", ""), tags=_tags(f.get("Tags")), found_by="parent",
@@ -335,7 +352,7 @@ def _lambda(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 continue
             raise
         if ctx.match(t):
@@ -378,7 +395,7 @@ def _dynamodb(ctx: _Ctx) -> Iterator[Resource]:
             table = ddb.describe_table(TableName=name)["Table"]
             t = _tags(list(_pages(ddb, "list_tags_of_resource", "Tags", ResourceArn=table["TableArn"])))
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 continue
             raise
         if ctx.match(t):
@@ -392,7 +409,7 @@ def _sqs(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = sqs.list_queue_tags(QueueUrl=url).get("Tags", {})
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 continue
             raise
         if ctx.match(t):
@@ -407,7 +424,7 @@ def _s3(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = _tags(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND or _code(exc) in ("NoSuchTagSet", "AccessDenied"):
+            if is_not_found(exc) or _code(exc) == "AccessDenied":
                 continue
             raise
         if ctx.match(t):
@@ -482,7 +499,7 @@ def _kms(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = _tags(list(_pages(kms, "list_resource_tags", "Tags", KeyId=k["KeyId"])), "TagKey", "TagValue")
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND or _code(exc) == "AccessDeniedException":
+            if is_not_found(exc) or _code(exc) == "AccessDeniedException":
                 continue
             raise
         if ctx.match(t):
@@ -499,7 +516,7 @@ def _iam(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = _tags(list(_pages(iam, "list_role_tags", "Tags", RoleName=role["RoleName"])))
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 continue
             raise
         if ctx.match(t):
@@ -508,7 +525,7 @@ def _iam(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = _tags(list(_pages(iam, "list_policy_tags", "Tags", PolicyArn=pol["Arn"])))
         except ClientError as exc:
-            if _code(exc) in NOT_FOUND:
+            if is_not_found(exc):
                 continue
             raise
         if ctx.match(t):
@@ -534,11 +551,32 @@ def _identity_center(ctx: _Ctx) -> Iterator[Resource]:
         return
     inst = instances[0]
     instance_arn, store = inst["InstanceArn"], inst["IdentityStoreId"]
+    # Permission sets are tagged; where the tags cannot be read (moto 5.2 lacks the API) the
+    # naming convention of helpers.identity decides: "<event>-racer" (cut to 32 characters).
+    by_name = {f"{ev}-racer"[:32]: ev for ev in ctx.events}
+    tags_readable = True
     for ps_arn in _pages(sso, "list_permission_sets", "PermissionSets", InstanceArn=instance_arn):
-        t = _tags(list(_pages(sso, "list_tags_for_resource", "Tags", InstanceArn=instance_arn, ResourceArn=ps_arn)))
-        if ctx.match(t):
-            ps = sso.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=ps_arn)["PermissionSet"]
-            yield ctx.res("sso-admin", "permission-set", ps["Name"], ps_arn, arn=ps_arn, tags=t,
+        t: dict[str, str] = {}
+        if tags_readable:
+            try:
+                t = _tags(list(_pages(sso, "list_tags_for_resource", "Tags", InstanceArn=instance_arn,
+                                      ResourceArn=ps_arn)))
+            except ClientError as exc:
+                reason = unavailable(exc, ctx.local)
+                if reason is None:
+                    raise
+                tags_readable = False
+                ctx.gaps.append(Gap("sso-admin", "permission-set", "tags: " + reason +
+                                    "; found by the naming convention <event>-racer instead"))
+        if t and not ctx.match(t):
+            continue
+        ps = sso.describe_permission_set(InstanceArn=instance_arn, PermissionSetArn=ps_arn)["PermissionSet"]
+        if t:
+            yield ctx.res("sso-admin", "permission-set", ps["Name"], ps_arn, arn=ps_arn, tags=t, region="global",
+                          extra={"instance_arn": instance_arn})
+        elif ps["Name"] in by_name:
+            yield ctx.res("sso-admin", "permission-set", ps["Name"], ps_arn, arn=ps_arn, found_by="name",
+                          region="global", tags={WORKSHOP_TAG: WORKSHOP_VALUE, EVENT_TAG: by_name[ps["Name"]]},
                           extra={"instance_arn": instance_arn})
     ids = ctx.client("identitystore")
     ddb = ctx.client("dynamodb")
@@ -548,36 +586,36 @@ def _identity_center(ctx: _Ctx) -> Iterator[Resource]:
             gid = ids.get_group_id(IdentityStoreId=store, AlternateIdentifier={
                 "UniqueAttribute": {"AttributePath": "displayName", "AttributeValue": f"{ev}-racers"}})["GroupId"]
         except ClientError as exc:
-            if _code(exc) not in NOT_FOUND:
+            if not is_not_found(exc):
                 raise
             gid = ""
-        users: dict[str, str] = {}
+        members: list[tuple[str, str]] = []  # (membership id, user id)
         if gid:
             for m in _pages(ids, "list_group_memberships", "GroupMemberships", IdentityStoreId=store, GroupId=gid):
-                uid = m["MemberId"].get("UserId", "")
-                users.setdefault(uid, "")
-                yield ctx.res("identitystore", "group-membership", f"{ev}-racers member {uid}", m["MembershipId"],
-                              tags=name_tags, found_by="parent", parent=gid, region="global",
-                              extra={"store": store})
-        # Racers whose user was taken out of the group but not deleted are still in the roster table.
+                members.append((m["MembershipId"], m["MemberId"].get("UserId", "")))
+        # Racers taken out of the group but not deleted are still in the event's roster table.
+        users = dict.fromkeys(uid for _, uid in members if uid)
         try:
             for item in _pages(ddb, "scan", "Items", TableName=f"{ev}-racers",
                                ProjectionExpression="email, user_id"):
                 if "user_id" in item:
-                    users.setdefault(item["user_id"]["S"], item.get("email", {}).get("S", ""))
+                    users.setdefault(item["user_id"]["S"])
         except ClientError as exc:
-            if _code(exc) not in NOT_FOUND:
+            if not is_not_found(exc):
                 raise
-        for uid in sorted(u for u in users if u):
+        names: dict[str, str] = {}
+        for uid in users:
             try:
-                user = ids.describe_user(IdentityStoreId=store, UserId=uid)
+                names[uid] = ids.describe_user(IdentityStoreId=store, UserId=uid).get("UserName", uid)
             except ClientError as exc:
-                if _code(exc) in NOT_FOUND:
-                    continue
-                raise
-            yield ctx.res("identitystore", "user", user.get("UserName", uid), uid, tags=name_tags,
-                          found_by="parent", parent=gid or f"{ev}-racers (roster)", region="global",
-                          extra={"store": store})
+                if not is_not_found(exc):
+                    raise
+        for mid, uid in members:
+            yield ctx.res("identitystore", "group-membership", f"{names.get(uid, uid)} in {ev}-racers", mid,
+                          tags=name_tags, found_by="parent", parent=gid, region="global", extra={"store": store})
+        for uid, uname in sorted(names.items(), key=lambda kv: kv[1]):
+            yield ctx.res("identitystore", "user", uname, uid, tags=name_tags, found_by="parent",
+                          parent=gid or f"{ev}-racers (roster)", region="global", extra={"store": store})
         if gid:
             yield ctx.res("identitystore", "group", f"{ev}-racers", gid, tags=name_tags, found_by="name",
                           region="global", extra={"store": store})
