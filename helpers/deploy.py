@@ -38,19 +38,30 @@ def repack_with_code(session, model_data: str, code_files: list[Path], key: str)
 
 
 def deploy(session, name: str, model_data: str, *, image: str | None = None, env: dict | None = None,
-           instance_type: str = "ml.m5.xlarge", wait: bool = True):
-    """Model + endpoint config + endpoint (replacing an endpoint of the same name)."""
+           instance_type: str = "ml.m5.xlarge", wait: bool = True, volume_kms_key: str | None = None,
+           vpc_config: dict | None = None):
+    """Model + endpoint config + endpoint (replacing an endpoint of the same name).
+
+    Optional (lab 06): `volume_kms_key` encrypts the endpoint instances' storage volumes with a
+    customer-managed key (the endpoint config's KmsKeyId); `vpc_config` (`{"Subnets": [...],
+    "SecurityGroupIds": [...]}`) places the model's containers in the project's subnets."""
     from sagemaker.core.resources import Endpoint, EndpointConfig, Model
-    from sagemaker.core.shapes import ContainerDefinition, ProductionVariant, Tag
+    from sagemaker.core.shapes import ContainerDefinition, ProductionVariant, Tag, VpcConfig
 
     tags = [Tag(key=k, value=v) for k, v in session.tags.items()]
     delete(session, name)
+    model_extra = {}
+    if vpc_config:
+        model_extra["vpc_config"] = VpcConfig(subnets=list(vpc_config["Subnets"]),
+                                              security_group_ids=list(vpc_config["SecurityGroupIds"]))
     Model.create(model_name=name, execution_role_arn=session.role_arn, tags=tags, session=session.boto,
                  primary_container=ContainerDefinition(image=image or HF_INFERENCE_IMAGE.format(region=session.region),
-                                                       model_data_url=model_data, environment=env or {}))
+                                                       model_data_url=model_data, environment=env or {}),
+                 **model_extra)
+    config_extra = {"kms_key_id": volume_kms_key} if volume_kms_key else {}
     EndpointConfig.create(endpoint_config_name=name, tags=tags, session=session.boto, production_variants=[
         ProductionVariant(variant_name="AllTraffic", model_name=name, initial_instance_count=1,
-                          instance_type=instance_type)])
+                          instance_type=instance_type)], **config_extra)
     endpoint = Endpoint.create(endpoint_name=name, endpoint_config_name=name, tags=tags, session=session.boto)
     if wait:
         _wait_in_service(session, name)

@@ -27,24 +27,46 @@ def upload_channels(session, data_dir: Path = summarizer.DATA) -> dict[str, str]
     return uris
 
 
-def trainer(session, hyperparameters: dict, *, instance_type: str = "ml.g5.2xlarge", max_hours: float = 4.0):
-    """A ModelTrainer for train.py in script mode, with metric definitions for its log lines."""
+def trainer(session, hyperparameters: dict, *, instance_type: str = "ml.g5.2xlarge", max_hours: float = 4.0,
+            volume_kms_key: str | None = None, vpc_config: dict | None = None, encrypt_inter_container: bool = False,
+            source_dir: str | Path = SCRIPTS, entry_script: str = "train.py", base_job_name: str = "summarizer",
+            image: str | None = None, output_path: str | None = None, tags: dict[str, str] | None = None,
+            metric_definitions: list[dict] | None = None):
+    """A ModelTrainer for train.py in script mode, with metric definitions for its log lines.
+
+    The optional security settings (lab 06) leave the defaults unchanged when not given:
+    `volume_kms_key` encrypts the training volume (and the model artifacts, when `output_path`
+    is given) with a customer-managed key; `vpc_config` (`{"Subnets": [...],
+    "SecurityGroupIds": [...]}`) runs the job in the project's private subnets;
+    `encrypt_inter_container` encrypts traffic between the job's instances. `source_dir`,
+    `entry_script`, `image`, `tags` and `metric_definitions` let another script use the same
+    trainer."""
     from sagemaker.train import ModelTrainer
-    from sagemaker.train.configs import Compute, SourceCode, StoppingCondition
+    from sagemaker.train.configs import Compute, Networking, OutputDataConfig, SourceCode, StoppingCondition
     from sagemaker.core.shapes import MetricDefinition, Tag
 
+    compute = {"volume_kms_key_id": volume_kms_key} if volume_kms_key else {}
+    extra = {}
+    if vpc_config or encrypt_inter_container:
+        extra["networking"] = Networking(
+            subnets=list((vpc_config or {}).get("Subnets") or []) or None,
+            security_group_ids=list((vpc_config or {}).get("SecurityGroupIds") or []) or None,
+            enable_inter_container_traffic_encryption=True if encrypt_inter_container else None)
+    if output_path:
+        extra["output_data_config"] = OutputDataConfig(s3_output_path=output_path, kms_key_id=volume_kms_key)
     mt = ModelTrainer(
-        sagemaker_session=session.sagemaker(), role=session.role_arn, base_job_name="summarizer",
-        training_image=HF_TRAINING_IMAGE.format(region=session.region),
-        source_code=SourceCode(source_dir=str(SCRIPTS), entry_script="train.py",
+        sagemaker_session=session.sagemaker(), role=session.role_arn, base_job_name=base_job_name,
+        training_image=(image or HF_TRAINING_IMAGE).format(region=session.region),
+        source_code=SourceCode(source_dir=str(source_dir), entry_script=entry_script,
                                ignore_patterns=["inference.py", "__pycache__"]),
         hyperparameters={k: v for k, v in hyperparameters.items() if v is not None},
-        compute=Compute(instance_type=instance_type, instance_count=1, volume_size_in_gb=50),
+        compute=Compute(instance_type=instance_type, instance_count=1, volume_size_in_gb=50, **compute),
         stopping_condition=StoppingCondition(max_runtime_in_seconds=int(max_hours * 3600)),
-        tags=[Tag(key=k, value=v) for k, v in session.tags.items()],
+        tags=[Tag(key=k, value=v) for k, v in (tags or session.tags).items()],
+        **extra,
     )
-    return mt.with_metric_definitions([MetricDefinition(name=d["Name"], regex=d["Regex"])
-                                       for d in summarizer.METRIC_DEFINITIONS])
+    definitions = summarizer.METRIC_DEFINITIONS if metric_definitions is None else metric_definitions
+    return mt.with_metric_definitions([MetricDefinition(name=d["Name"], regex=d["Regex"]) for d in definitions])
 
 
 def launch(session, mt, channels: dict[str, str]) -> str:

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .events import CloudTrailEvents
 from .faults import FaultInjector
 from .gateway import Gateway
 from .httpapi import HttpApiStandIn
@@ -84,6 +85,9 @@ class EmbeddedRuntime:
         self.sagemaker = SageMakerStandIn(self)
         for standin in (self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox), self.sagemaker):
             self.gateway.add(standin)
+        # CloudTrail -> EventBridge: sees SageMaker Create* calls first and answers them through the others
+        self.events = CloudTrailEvents(self)
+        self.gateway.standins.insert(0, self.events)
         class Quiet(MotoRequestHandler):
             def log_request(self, *args, **kwargs) -> None:  # one line per call drowns notebooks
                 pass

@@ -64,6 +64,7 @@ class SageMakerStandIn:
         self._jobs: dict[str, subprocess.Popen] = {}
         self._endpoints: dict[str, Worker] = {}
         self._lock = threading.Lock()
+        self._stop_requested: set[str] = set()  # StopTrainingJob before the script started
 
     # -- moto access ------------------------------------------------------------
     def _backend(self, region: str):
@@ -89,7 +90,7 @@ class SageMakerStandIn:
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 return Response("{}", mimetype="application/x-amz-json-1.1")
-            return forward(call)
+            return self._stop_not_running(name, call.region)
         if op == "CreateEndpoint":
             response = forward(call)
             if response.status_code == 200:
@@ -149,6 +150,8 @@ class SageMakerStandIn:
             env = self._job_env(req, dirs, channels, user_hps, entry, code_dir)
             (dirs["input/config"] / "hyperparameters.json").write_text(json.dumps(hps))
             self._transition(job, "Training", "Training image download completed. Training in progress.")
+            if self._stopped_before_start(job, name):
+                return
             cached = _job_cache(channels, code_dir, user_hps)
             if cached is not None and (cached / "DONE").exists():
                 log.write(f"Reusing the model trained earlier with the same data, code and hyperparameters "
@@ -161,6 +164,8 @@ class SageMakerStandIn:
             proc = subprocess.Popen([sys.executable, str(entry), *args], cwd=str(code_dir), env=env,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
             self._jobs[name] = proc
+            if name in self._stop_requested:  # a stop that arrived while the process was starting
+                proc.kill()
             limit = float((req.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds") or 86400)
             timer = threading.Timer(limit, proc.kill)
             timer.start()
@@ -205,6 +210,28 @@ class SageMakerStandIn:
         finally:
             job.training_end_time = job.last_modified_time = _now()
             self._jobs.pop(name, None)
+            self._stop_requested.discard(name)
+
+    def _stop_not_running(self, name: str, region: str) -> Response:
+        """StopTrainingJob when no script is running: a job still preparing stops before its script
+        starts; a finished (or unknown) job answers as SageMaker does."""
+        job = self._backend(region).training_jobs.get(name)
+        if job is None:
+            return json_error(400, "ValidationException", f"Requested resource not found: training job {name}")
+        if job.training_job_status != "InProgress":
+            return json_error(400, "ValidationException", "The request was rejected because the training job is "
+                                                          f"in status {job.training_job_status}.")
+        self._stop_requested.add(name)
+        job.training_job_status = "Stopping"
+        self._transition(job, "Stopping", "Stopping the training job")
+        return Response("{}", mimetype="application/x-amz-json-1.1")
+
+    def _stopped_before_start(self, job, name: str) -> bool:
+        if name not in self._stop_requested:
+            return False
+        job.training_job_status = "Stopped"
+        self._transition(job, "Stopped", "Training job stopped")
+        return True
 
     def _finish_from_cache(self, job, cached: Path, dirs: dict) -> None:
         import shutil
