@@ -17,29 +17,38 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (workshop)" >/dev/null
 	@touch $(STAMP)
 
-env: $(STAMP)
+# The offline IAM policy evaluator of the secure-environment lab (Node.js + npm, pinned by its lock file).
+IAM_EVAL  := helpers/secure/iam_eval
+IAM_STAMP := $(IAM_EVAL)/node_modules/.installed
+
+$(IAM_STAMP): $(IAM_EVAL)/package.json $(IAM_EVAL)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is needed for the policy evaluator of lab 06"; exit 1; }
+	npm ci --prefix $(IAM_EVAL) --no-audit --no-fund --loglevel=error
+	@touch $(IAM_STAMP)
+
+env: $(STAMP) $(IAM_STAMP)
 
 ## The main job: every numbered notebook, headless, local mode -> build/
-workshop: $(STAMP)
+workshop: $(STAMP) $(IAM_STAMP)
 	$(BIN)/python -m helpers.workshop run --profile $(PROFILE) --out build
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## The tests (quick profile; what CI runs): unit, integration, browser, and every notebook via nbval
-test: $(STAMP) browser
+test: $(STAMP) $(IAM_STAMP) browser
 	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest -m "not slow" $(NBVAL) tests notebooks
 
 ## Everything, including the slow tests
-test-full: $(STAMP) browser
+test-full: $(STAMP) $(IAM_STAMP) browser
 	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest $(NBVAL) tests notebooks
 
 ## Refresh the outputs nbval checks after changing a notebook (quick profile)
-notebooks: $(STAMP)
+notebooks: $(STAMP) $(IAM_STAMP)
 	$(BIN)/python -m helpers.workshop run --profile quick --out build/quick
 	$(BIN)/python scripts/nbclean.py --outputs-from build/quick/notebooks notebooks/*.ipynb
 
 ## JupyterLab on the notebooks, for a person
-lab: $(STAMP)
+lab: $(STAMP) $(IAM_STAMP)
 	$(BIN)/jupyter lab notebooks
 
 ## Benchmarks (see README for the figures)

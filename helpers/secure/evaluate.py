@@ -137,9 +137,22 @@ def _reason(item: Mapping[str, Any], allowed: bool, case_layer: str) -> str:
     return f"{layer}: {sid}"
 
 
-def _outcome(raw: Mapping[str, Any], case_layer: str) -> Outcome:
+_ERRORS = {"invalid.action": "unknown action", "no.resource.types": "the resource is not a type this action takes",
+           "policy.errors": "a policy is invalid"}
+
+
+def _error_text(error: Mapping[str, Any], case: Case) -> str:
+    """The evaluator's error codes, in words, with the request they are about."""
+    message = str(error.get("message", "error"))
+    details = {k: v for k, v in error.items() if k != "message" and v}
+    text = f"{_ERRORS.get(message, message)}: {case.action} on {case.resource}"
+    return f"{text} {json.dumps(details)[:400]}" if details else text
+
+
+def _outcome(raw: Mapping[str, Any], case: Case) -> Outcome:
+    case_layer = case.layer
     if "error" in raw:
-        return Outcome(ERROR, error=json.dumps(raw["error"])[:500])
+        return Outcome(ERROR, error=_error_text(raw["error"], case))
     decision = raw["decision"]
     if decision == ALLOWED:
         reasons = tuple(_reason(g, True, case_layer) for g in raw.get("grants", []))
@@ -160,7 +173,7 @@ def evaluate_offline(cases: Sequence[Case], *, timeout: float = 120) -> list[Out
     if done.returncode != 0:
         raise RuntimeError(f"the offline policy evaluator failed: {done.stderr.strip()[-2000:]}")
     results = json.loads(done.stdout)["results"]
-    return [_outcome(r, c.layer) for r, c in zip(results, cases)]
+    return [_outcome(r, c) for r, c in zip(results, cases)]
 
 
 def evaluator_version() -> str:
