@@ -326,6 +326,8 @@ def _attempt(ctx: _Ctx, s: Step, st: _State) -> Outcome | None:
     except (ClientError, BotoCoreError, NotImplementedError) as exc:
         if is_not_found(exc):
             return Outcome(s, "deleted" if st.started else "already gone", st.retries, "", st.detail)
+        if _code(exc) in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+            return Outcome(s, "failed", st.retries, f"not permitted: {_message(exc)}", st.detail)
         gap = unavailable(exc, ctx.local)
         if gap is not None:
             return Outcome(s, "not available", st.retries, gap, st.detail)

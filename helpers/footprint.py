@@ -26,13 +26,14 @@ import json
 import tarfile
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import deploy, event as event_state, identity, image_function, spend
 from .registration import lab as registration_lab
 from .registration import roster
 from .registration.stack import wait_until_processed
+from .tagging import workshop_tags
 
 INFERENCE = '''
 import json, os
@@ -92,6 +93,8 @@ def recreate(session, event: str, *, racers: tuple[tuple[str, str], ...] = RACER
     if not getattr(session, "local", False):
         raise RuntimeError("recreate() is for local mode: in aws mode the cleanup works on what the labs "
                            "really created, and recreating it would cost money")
+    if session.tags != workshop_tags(event):
+        session = replace(session, tags=workshop_tags(event))  # everything carries this event's tags
     started = time.time()
     fp = Footprint(event)
     _event_setup(session, event, fp)
