@@ -302,8 +302,12 @@ def _dry_note(s: Step) -> str:
         return "every object version and delete marker first"
     if s.action == "report":
         return "no automatic deleter for this type: delete it by hand"
-    if r.found_by != "tag":
-        return f"found by {'naming convention' if r.found_by == 'name' else r.found_by}"
+    if r.found_by == "name":
+        return "found by naming convention"
+    if r.found_by == "parent":
+        return f"found through {r.parent}" if r.parent else "found through the resource it belongs to"
+    if r.found_by == "tagging-api":
+        return "found by the Resource Groups Tagging API"
     return ""
 
 

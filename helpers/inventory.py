@@ -365,7 +365,11 @@ def _lambda(ctx: _Ctx) -> Iterator[Resource]:
     for m in _pages(lam, "list_event_source_mappings", "EventSourceMappings"):
         fname = m.get("FunctionArn", "").split(":function:")[-1].split(":")[0]
         if fname in functions or (prefixes and fname.startswith(prefixes)):
-            source = m.get("EventSourceArn", "").split(":")[-1]
+            source = m.get("EventSourceArn", "")
+            if ":table/" in source:  # a DynamoDB stream: name it after its table
+                source = source.split(":table/", 1)[1].split("/")[0] + " stream"
+            else:
+                source = source.split(":")[-1]
             yield ctx.res("lambda", "event-source-mapping", f"{fname} <- {source}", m["UUID"],
                           arn=m.get("EventSourceMappingArn", ""), tags=functions.get(fname, {}),
                           found_by="parent", parent=fname, state=m.get("State", ""))
@@ -449,7 +453,8 @@ def _ec2(ctx: _Ctx) -> Iterator[Resource]:
             continue
         t = _tags(ep.get("Tags"))
         if ctx.match(t):
-            yield ctx.res("ec2", "vpc-endpoint", f"{ep['ServiceName']} ({ep['VpcEndpointId']})", ep["VpcEndpointId"],
+            label = f"{t['Name']} ({ep['ServiceName']})" if t.get("Name") else f"{ep['ServiceName']} ({ep['VpcEndpointId']})"
+            yield ctx.res("ec2", "vpc-endpoint", label, ep["VpcEndpointId"],
                           arn=arn("vpc-endpoint", ep["VpcEndpointId"]), tags=t, state=ep.get("State", ""),
                           parent=ep.get("VpcId", ""))
     for sub in _pages(ec2, "describe_subnets", "Subnets", Filters=filters):
@@ -612,10 +617,11 @@ def _identity_center(ctx: _Ctx) -> Iterator[Resource]:
                     raise
         for mid, uid in members:
             yield ctx.res("identitystore", "group-membership", f"{names.get(uid, uid)} in {ev}-racers", mid,
-                          tags=name_tags, found_by="parent", parent=gid, region="global", extra={"store": store})
+                          tags=name_tags, found_by="parent", parent=f"{ev}-racers", region="global",
+                          extra={"store": store})
         for uid, uname in sorted(names.items(), key=lambda kv: kv[1]):
             yield ctx.res("identitystore", "user", uname, uid, tags=name_tags, found_by="parent",
-                          parent=gid or f"{ev}-racers (roster)", region="global", extra={"store": store})
+                          parent=f"{ev}-racers" if gid else f"{ev}-racers roster", region="global", extra={"store": store})
         if gid:
             yield ctx.res("identitystore", "group", f"{ev}-racers", gid, tags=name_tags, found_by="name",
                           region="global", extra={"store": store})
