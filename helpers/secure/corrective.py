@@ -182,6 +182,31 @@ def ensure_corrective_control(session, scope: Scope, *, allowed_subnets: list[st
 
 
 # -- what it did ---------------------------------------------------------------------------
+def timestamp() -> str:
+    """Now, in the form decisions are stamped with (pass it as `since` to `wait_for_decisions`)."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def settled_status(session, kind: str, name: str, *, timeout: float | None = None) -> str:
+    """The status of a notebook instance or training job once it has stopped moving
+    (`Stopping` -> `Stopped`, `Pending` -> `InService`...)."""
+    sm = session.client("sagemaker")
+    timeout = timeout if timeout is not None else (60 if session.local else 1800)
+    end = time.time() + timeout
+    while True:
+        if kind == "notebook-instance":
+            status = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+            moving = status in ("Pending", "Stopping", "Updating", "Deleting")
+        else:
+            status = sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
+            moving = status == "Stopping"
+        if not moving or time.time() > end:
+            return status
+        time.sleep(0.5 if session.local else 15)
+
+
 def _plain(item: dict) -> dict:
     out = {}
     for k, v in item.items():
@@ -221,7 +246,7 @@ def wait_for_decisions(session, control: CorrectiveControl, names: list[str], *,
             if d.get("name") in names and d.get("decidedAt", "") >= since:
                 latest[d["name"]] = d
         if len(latest) == len(set(names)):
-            return latest
+            return {n: latest[n] for n in names}
         if time.time() > end:
             missing = sorted(set(names) - set(latest))
             raise TimeoutError(f"no decision recorded for {', '.join(missing)} within {timeout:.0f} s: see the "

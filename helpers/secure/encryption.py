@@ -34,7 +34,7 @@ def principal_arn(arn: str) -> str:
 def ensure_key(session, scope: Scope, *, policy: dict) -> Key:
     """The project's customer-managed key (rotation on), with `policy` as its key policy."""
     kms = session.client("kms")
-    alias = f"alias/{scope.name(scope.environment)}"
+    alias = f"alias/{scope.prefix}"
     try:
         meta = kms.describe_key(KeyId=alias)["KeyMetadata"]
         if meta.get("KeyState") == "PendingDeletion":
@@ -85,6 +85,14 @@ def put_encrypted(session, bucket: str, key: str, body: bytes, kms: Key) -> dict
                                          SSEKMSKeyId=kms.arn)
     return {"uri": f"s3://{bucket}/{key}", "version_id": r.get("VersionId", ""),
             "encryption": r.get("ServerSideEncryption", ""), "kms_key": r.get("SSEKMSKeyId", "")}
+
+
+def object_facts(session, bucket: str, object_key: str, key: Key) -> dict:
+    """How S3 stored one object: its encryption, key and version."""
+    h = session.client("s3").head_object(Bucket=bucket, Key=object_key)
+    return {"object": object_key, "encryption": h.get("ServerSideEncryption", "(none)"),
+            "with the project key": h.get("SSEKMSKeyId") in (key.arn, key.key_id),
+            "bucket key": bool(h.get("BucketKeyEnabled")), "has a version id": bool(h.get("VersionId"))}
 
 
 def bucket_facts(session, bucket: str, key: Key) -> dict:

@@ -88,12 +88,12 @@ def record_run(session, scope: Scope, experiment: str, *, job: dict, data: DataV
         if "already exists" not in str(exc) and exc.response["Error"]["Code"] != "ResourceInUse":
             raise
         sm.update_trial_component(**{k: v for k, v in kwargs.items() if k != "DisplayName"})
-    for name in (component, f"{job_name}-aws-training-job"):
+    sm.associate_trial_component(TrialComponentName=component, TrialName=trial)
+    if not session.local:  # SageMaker's own component for the job exists only on AWS
         try:
-            sm.associate_trial_component(TrialComponentName=name, TrialName=trial)
+            sm.associate_trial_component(TrialComponentName=f"{job_name}-aws-training-job", TrialName=trial)
         except ClientError:
-            if name == component:
-                raise  # SageMaker's own component exists only on AWS
+            pass
     return {"experiment": experiment, "trial": trial, "trial component": component}
 
 
@@ -110,3 +110,17 @@ def lineage_rows(session, trial: str) -> list[dict]:
             for k, v in arts.items():
                 rows.append({"component": tc["TrialComponentName"], "kind": kind, "name": k, "value": v["Value"]})
     return rows
+
+
+def check_pinned(session, trial: str) -> dict:
+    """Is the data a run recorded still there, unchanged, even after the dataset moved on?"""
+    rows = lineage_rows(session, trial)
+    params = {r["name"]: r["value"] for r in rows if r["kind"] == "parameter"}
+    uri = next(r["value"] for r in rows if r["kind"] == "input" and r["name"] == "training-data").split("?", 1)[0]
+    bucket, key = uri[5:].split("/", 1)
+    s3 = session.client("s3")
+    body = s3.get_object(Bucket=bucket, Key=key, VersionId=params["data_version"])["Body"].read()
+    latest = s3.head_object(Bucket=bucket, Key=key)
+    return {"recorded version still readable": True,
+            "same bytes as at training time": hashlib.sha256(body).hexdigest() == params["data_sha256"],
+            "dataset changed since": latest.get("VersionId") != params["data_version"]}

@@ -198,6 +198,24 @@ def _policy(doc) -> dict:
         return {}
 
 
+def facts(session, net: Network) -> dict:
+    """The properties that make the network private, read back from EC2."""
+    ec2 = session.client("ec2")
+    by_vpc = [{"Name": "attachment.vpc-id", "Values": [net.vpc_id]}]
+    subnets = ec2.describe_subnets(SubnetIds=net.subnet_ids)["Subnets"]
+    return {
+        "availability zones": ", ".join(sorted(s["AvailabilityZone"] for s in subnets)),
+        "public IPs on launch": any(s.get("MapPublicIpOnLaunch") for s in subnets),
+        "internet gateways": len(ec2.describe_internet_gateways(Filters=by_vpc)["InternetGateways"]),
+        "NAT gateways": len([g for g in ec2.describe_nat_gateways(
+            Filters=[{"Name": "vpc-id", "Values": [net.vpc_id]}]).get("NatGateways", [])
+            if g.get("State") not in ("deleted", "failed")]),
+        "DNS hostnames": ec2.describe_vpc_attribute(VpcId=net.vpc_id, Attribute="enableDnsHostnames")
+        ["EnableDnsHostnames"]["Value"],
+        "VPC endpoints": len(net.endpoints),
+    }
+
+
 def endpoint_rows(session, net: Network) -> list[dict]:
     """One row per endpoint: what it reaches, how, and what its policy lets through."""
     ec2 = session.client("ec2")

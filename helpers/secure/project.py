@@ -28,6 +28,7 @@ import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from botocore.exceptions import ClientError
 
@@ -267,6 +268,75 @@ def provision(session, project: str, environment: str = "dev", *, cidr: str = "1
         data_scientist_role_arn=ds_role, policy_arns=policy_arns, lifecycle_config=lc,
         corrective_function=control.function_name, corrective_rule=control.rule_name,
         remediation_table=control.table, experiment=experiment, notes=notes)
+
+
+# -- the lab's training job ------------------------------------------------------------------
+JOB_SOURCE = Path(__file__).with_name("job")
+JOB_METRICS = [{"Name": "holdout:accuracy", "Regex": r"holdout_accuracy=([0-9.]+);"},
+               {"Name": "vocabulary", "Regex": r"vocabulary=([0-9]+);"}]
+#: A CPU framework image with Python for the tiny script (aws mode; local mode runs the script itself).
+CPU_TRAINING_IMAGE = ("763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-training:"
+                      "2.1.0-cpu-py310-ubuntu20.04-sagemaker")
+
+
+def trainer(session, project: SecureProject, hyperparameters: dict, *, instance_type: str = "ml.m5.large",
+            compliant: bool = True, max_minutes: float = 15):
+    """The lab's small training job through the summarizer lab's trainer: in the project's private
+    subnets, volume and model encrypted with the project key, traffic between instances
+    encrypted, output in the project bucket. `compliant=False` leaves the network settings out
+    (what the corrective control exists to catch)."""
+    from ..summarizer_lab import trainer as make_trainer
+
+    secure = dict(vpc_config=project.vpc_config, encrypt_inter_container=True) if compliant else {}
+    return make_trainer(session, hyperparameters, instance_type=instance_type, max_hours=max_minutes / 60,
+                        volume_kms_key=project.kms_key_arn, source_dir=JOB_SOURCE, entry_script="train.py",
+                        base_job_name=f"{project.project}-{'sentiment' if compliant else 'open'}",
+                        image=CPU_TRAINING_IMAGE, output_path=f"s3://{project.bucket}/models",
+                        tags=project.tags, metric_definitions=JOB_METRICS, **secure)
+
+
+def job_facts(session, name: str, project: SecureProject) -> dict:
+    """How the job really ran, from its description."""
+    d = session.client("sagemaker").describe_training_job(TrainingJobName=name)
+    vpc = d.get("VpcConfig") or {}
+    return {"status": d["TrainingJobStatus"],
+            "in the project subnets": bool(vpc.get("Subnets")) and set(vpc["Subnets"]) <= set(project.subnet_ids),
+            "security group": "workload" if vpc.get("SecurityGroupIds") == [project.workload_security_group]
+            else (", ".join(vpc.get("SecurityGroupIds", [])) or "(none)"),
+            "volume KMS key": _is_key(d.get("ResourceConfig", {}).get("VolumeKmsKeyId"), project),
+            "model KMS key": _is_key(d.get("OutputDataConfig", {}).get("KmsKeyId"), project),
+            "inter-container encryption": bool(d.get("EnableInterContainerTrafficEncryption")),
+            "output": d.get("OutputDataConfig", {}).get("S3OutputPath", "").replace(project.account_id, "<account>")}
+
+
+def _is_key(value: str | None, project: SecureProject) -> str:
+    if not value:
+        return "(none)"
+    return "project key" if value in (project.kms_key_arn, project.kms_key_id, project.kms_alias) else value
+
+
+def role_rows(session, project: SecureProject) -> list[dict]:
+    """The data-scientist role's tags and policies (statements, size against IAM's 6,144-character limit)."""
+    from .policies import policy_size
+
+    iam = session.client("iam")
+    name = project.data_scientist_role_arn.rsplit("/", 1)[-1]
+    role = iam.get_role(RoleName=name)["Role"]
+    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+    rows = []
+    for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+        meta = iam.get_policy(PolicyArn=p["PolicyArn"])["Policy"]
+        doc = iam.get_policy_version(PolicyArn=p["PolicyArn"], VersionId=meta["DefaultVersionId"])["PolicyVersion"]["Document"]
+        if isinstance(doc, str):
+            from urllib.parse import unquote
+
+            doc = json.loads(unquote(doc))
+        stmts = doc.get("Statement", [])
+        rows.append({"role": role["RoleName"], "role tag project": tags.get(PROJECT_TAG, "(missing)"),
+                     "policy": p["PolicyName"], "allows": sum(s["Effect"] == "Allow" for s in stmts),
+                     "denies": sum(s["Effect"] == "Deny" for s in stmts),
+                     "characters": f"{policy_size(doc):,} of 6,144"})
+    return sorted(rows, key=lambda r: r["policy"])
 
 
 def network_of(project: SecureProject):

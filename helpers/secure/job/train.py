@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -28,6 +29,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--min-count", type=int, default=3)
     ap.add_argument("--holdout", type=float, default=0.2)
+    ap.add_argument("--linger-seconds", type=float, default=0.0,
+                    help="keep running this long after training: a stand-in for a long job, so the lab can "
+                         "watch the corrective control stop it")
     args = ap.parse_args()
 
     channel = Path(os.environ["SM_CHANNEL_TRAIN"])
@@ -55,6 +59,9 @@ def main() -> None:
     print(f"vocabulary={len(vocab)}; holdout_accuracy={accuracy:.4f};", flush=True)
     model_dir = Path(os.environ["SM_MODEL_DIR"])
     (model_dir / "model.json").write_text(json.dumps({"weights": weights, "min_count": args.min_count}))
+    if args.linger_seconds > 0:
+        print(f"lingering for {args.linger_seconds:.0f} s", flush=True)
+        time.sleep(args.linger_seconds)
 
 
 if __name__ == "__main__":
