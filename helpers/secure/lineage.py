@@ -46,12 +46,21 @@ def versions(session, bucket: str, key: str) -> list[dict]:
 def ensure_experiment(session, scope: Scope) -> str:
     sm = session.client("sagemaker")
     name = scope.name("experiments")
-    known = {e["ExperimentName"] for page in sm.get_paginator("list_experiments").paginate()
+    known = {e["ExperimentName"]: e["ExperimentArn"] for page in sm.get_paginator("list_experiments").paginate()
              for e in page.get("ExperimentSummaries", [])}
-    if name not in known:
-        sm.create_experiment(ExperimentName=name, Description=f"Training runs of project {scope.project}",
-                             Tags=scope.tag_list)
+    arn = known.get(name) or sm.create_experiment(
+        ExperimentName=name, Description=f"Training runs of project {scope.project}", Tags=scope.tag_list)["ExperimentArn"]
+    _ensure_tags(sm, arn, scope)
     return name
+
+
+def _ensure_tags(sm, arn: str, scope: Scope) -> None:
+    """The create calls take tags; the local emulator drops them for experiments, trials and
+    components, so add whatever is missing afterwards (a no-op on AWS)."""
+    have = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=arn).get("Tags", [])}
+    missing = [{"Key": k, "Value": v} for k, v in scope.tags.items() if have.get(k) != v]
+    if missing:
+        sm.add_tags(ResourceArn=arn, Tags=missing)
 
 
 def record_run(session, scope: Scope, experiment: str, *, job: dict, data: DataVersion,
@@ -64,7 +73,8 @@ def record_run(session, scope: Scope, experiment: str, *, job: dict, data: DataV
     job_name = job["TrainingJobName"]
     trial = f"{job_name}"[:120]
     try:
-        sm.create_trial(TrialName=trial, ExperimentName=experiment, Tags=scope.tag_list)
+        _ensure_tags(sm, sm.create_trial(TrialName=trial, ExperimentName=experiment,
+                                         Tags=scope.tag_list)["TrialArn"], scope)
     except ClientError as exc:
         if "already exists" not in str(exc) and exc.response["Error"]["Code"] != "ResourceInUse":
             raise
@@ -83,7 +93,7 @@ def record_run(session, scope: Scope, experiment: str, *, job: dict, data: DataV
                   OutputArtifacts={"model": {"Value": job.get("ModelArtifacts", {}).get("S3ModelArtifacts", ""),
                                              "MediaType": "application/x-tar"}})
     try:
-        sm.create_trial_component(**kwargs, Tags=scope.tag_list)
+        _ensure_tags(sm, sm.create_trial_component(**kwargs, Tags=scope.tag_list)["TrialComponentArn"], scope)
     except ClientError as exc:
         if "already exists" not in str(exc) and exc.response["Error"]["Code"] != "ResourceInUse":
             raise
