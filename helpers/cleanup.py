@@ -348,6 +348,20 @@ def _message(exc: Exception) -> str:
 
 
 # -- deleters: each returns the final status, raises NotYet to be retried -----------------------
+def _quiet(call: Callable[..., Any], **kwargs) -> bool:
+    """A preparatory call (detach, revoke, disassociate...) whose target may already be gone.
+
+    Its "not found" must not be mistaken for the resource itself being gone: that is decided
+    by the resource's own delete call. Returns False when the target was missing."""
+    try:
+        call(**kwargs)
+        return True
+    except ClientError as exc:
+        if is_not_found(exc) or _code(exc) in ("InvalidPermission.NotFound", "Gateway.NotAttached"):
+            return False
+        raise
+
+
 def _gone_after(st: _State, check: Callable[[], str | None], what: str) -> str:
     """After the delete call: `check` returns the current status, or None once it is gone."""
     st.started = True
@@ -508,7 +522,7 @@ def _file_system(ctx, r, st):
     targets = efs.describe_mount_targets(FileSystemId=r.id).get("MountTargets", [])
     for t in targets:
         if t.get("LifeCycleState") not in ("deleting", "deleted"):
-            efs.delete_mount_target(MountTargetId=t["MountTargetId"])
+            _quiet(efs.delete_mount_target, MountTargetId=t["MountTargetId"])
     if targets:
         st.started = True
         raise NotYet(f"{len(targets)} mount target(s) are being deleted")
@@ -536,7 +550,7 @@ def _trial_component(ctx, r, st):
             raise
         trials = []
     for trial in trials:
-        sm.disassociate_trial_component(TrialComponentName=r.id, TrialName=trial)
+        _quiet(sm.disassociate_trial_component, TrialComponentName=r.id, TrialName=trial)
     sm.delete_trial_component(TrialComponentName=r.id)
     st.started = True
     return "deleted"
@@ -545,7 +559,7 @@ def _trial_component(ctx, r, st):
 def _trial(ctx, r, st):
     sm = _sm(ctx, r)
     for tc in _pages(sm, "list_trial_components", "TrialComponentSummaries", TrialName=r.id):
-        sm.disassociate_trial_component(TrialComponentName=tc["TrialComponentName"], TrialName=r.id)
+        _quiet(sm.disassociate_trial_component, TrialComponentName=tc["TrialComponentName"], TrialName=r.id)
     sm.delete_trial(TrialName=r.id)
     st.started = True
     return "deleted"
@@ -555,7 +569,11 @@ def _experiment(ctx, r, st):
     sm = _sm(ctx, r)
     trials = [t["TrialName"] for t in _pages(sm, "list_trials", "TrialSummaries", ExperimentName=r.id)]
     for trial in trials:  # an experiment's trials go with it (AWS refuses to delete it otherwise)
-        _trial(ctx, Resource("sagemaker", "trial", trial, trial, region=r.region), _State())
+        try:
+            _trial(ctx, Resource("sagemaker", "trial", trial, trial, region=r.region), _State())
+        except ClientError as exc:
+            if not is_not_found(exc):
+                raise
     if trials:
         st.detail = f"with its {len(trials)} trial(s)"
     sm.delete_experiment(ExperimentName=r.id)
@@ -568,7 +586,7 @@ def _rule(ctx, r, st):
     bus = r.extra.get("bus", "default")
     targets = [t["Id"] for t in _pages(ev, "list_targets_by_rule", "Targets", Rule=r.id, EventBusName=bus)]
     if targets:
-        ev.remove_targets(Rule=r.id, EventBusName=bus, Ids=targets, Force=True)
+        _quiet(ev.remove_targets, Rule=r.id, EventBusName=bus, Ids=targets, Force=True)
         st.detail = f"{len(targets)} target(s) removed first"
     ev.delete_rule(Name=r.id, EventBusName=bus, Force=True)
     st.started = True
@@ -719,7 +737,7 @@ def _route_table(ctx, r, st):
     tables = ec2.describe_route_tables(RouteTableIds=[r.id])["RouteTables"]
     for a in (tables[0].get("Associations", []) if tables else []):
         if not a.get("Main") and a.get("RouteTableAssociationId"):
-            ec2.disassociate_route_table(AssociationId=a["RouteTableAssociationId"])
+            _quiet(ec2.disassociate_route_table, AssociationId=a["RouteTableAssociationId"])
     ec2.delete_route_table(RouteTableId=r.id)
     st.started = True
     return "deleted"
@@ -728,11 +746,7 @@ def _route_table(ctx, r, st):
 def _internet_gateway(ctx, r, st):
     ec2 = ctx.client("ec2", r.region)
     for vpc in [v for v in r.parent.split(",") if v]:
-        try:
-            ec2.detach_internet_gateway(InternetGatewayId=r.id, VpcId=vpc)
-        except ClientError as exc:
-            if not (is_not_found(exc) or _code(exc) == "Gateway.NotAttached"):
-                raise
+        _quiet(ec2.detach_internet_gateway, InternetGatewayId=r.id, VpcId=vpc)
     ec2.delete_internet_gateway(InternetGatewayId=r.id)
     st.started = True
     return "deleted"
@@ -749,7 +763,8 @@ def _security_group(ctx, r, st):
             refs = [p for p in perms if p.get("UserIdGroupPairs")]
             if refs:
                 call = ec2.revoke_security_group_ingress if direction == "ingress" else ec2.revoke_security_group_egress
-                call(GroupId=r.id, IpPermissions=refs)
+                for perm in refs:  # one by one: a rule naming a group already deleted is gone with it
+                    _quiet(call, GroupId=r.id, IpPermissions=[perm])
         st.started = True
     try:
         ec2.delete_security_group(GroupId=r.id)
@@ -792,7 +807,7 @@ def _key(ctx, r, st):
         st.detail = f"already pending deletion (on {meta.get('DeletionDate', '?')})"
         return "already gone"
     for alias in _pages(kms, "list_aliases", "Aliases", KeyId=r.id):
-        kms.delete_alias(AliasName=alias["AliasName"])
+        _quiet(kms.delete_alias, AliasName=alias["AliasName"])
     out = kms.schedule_key_deletion(KeyId=r.id, PendingWindowInDays=KMS_PENDING_DAYS)
     when = out.get("DeletionDate")
     st.detail = f"deleted on {when:%Y-%m-%d}" if hasattr(when, "strftime") else f"in {KMS_PENDING_DAYS} days"
@@ -826,7 +841,7 @@ def _instance_profile(ctx, r, st):
     iam = ctx.client("iam")
     prof = iam.get_instance_profile(InstanceProfileName=r.id)["InstanceProfile"]
     for role in prof.get("Roles", []):
-        iam.remove_role_from_instance_profile(InstanceProfileName=r.id, RoleName=role["RoleName"])
+        _quiet(iam.remove_role_from_instance_profile, InstanceProfileName=r.id, RoleName=role["RoleName"])
     iam.delete_instance_profile(InstanceProfileName=r.id)
     st.started = True
     return "deleted"
@@ -836,15 +851,15 @@ def _role(ctx, r, st):
     iam = ctx.client("iam")
     done = []
     for prof in _pages(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=r.id):
-        iam.remove_role_from_instance_profile(InstanceProfileName=prof["InstanceProfileName"], RoleName=r.id)
+        _quiet(iam.remove_role_from_instance_profile, InstanceProfileName=prof["InstanceProfileName"], RoleName=r.id)
         if len(prof.get("Roles", [])) <= 1:  # the profile only existed for this role
-            iam.delete_instance_profile(InstanceProfileName=prof["InstanceProfileName"])
+            _quiet(iam.delete_instance_profile, InstanceProfileName=prof["InstanceProfileName"])
         done.append("instance profile")
     for pol in _pages(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=r.id):
-        iam.detach_role_policy(RoleName=r.id, PolicyArn=pol["PolicyArn"])
+        _quiet(iam.detach_role_policy, RoleName=r.id, PolicyArn=pol["PolicyArn"])
         done.append("managed policy")
     for name in _pages(iam, "list_role_policies", "PolicyNames", RoleName=r.id):
-        iam.delete_role_policy(RoleName=r.id, PolicyName=name)
+        _quiet(iam.delete_role_policy, RoleName=r.id, PolicyName=name)
         done.append("inline policy")
     if done:
         st.detail = "first: " + ", ".join(f"{done.count(x)} {x}{'s' if done.count(x) > 1 else ''} "
@@ -860,17 +875,17 @@ def _policy(ctx, r, st):
     arn = r.id
     ents = iam.list_entities_for_policy(PolicyArn=arn)
     for role in ents.get("PolicyRoles", []):
-        iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=arn)
+        _quiet(iam.detach_role_policy, RoleName=role["RoleName"], PolicyArn=arn)
     for user in ents.get("PolicyUsers", []):
-        iam.detach_user_policy(UserName=user["UserName"], PolicyArn=arn)
+        _quiet(iam.detach_user_policy, UserName=user["UserName"], PolicyArn=arn)
     for group in ents.get("PolicyGroups", []):
-        iam.detach_group_policy(GroupName=group["GroupName"], PolicyArn=arn)
+        _quiet(iam.detach_group_policy, GroupName=group["GroupName"], PolicyArn=arn)
     n = sum(len(ents.get(k, [])) for k in ("PolicyRoles", "PolicyUsers", "PolicyGroups"))
     if n:
         st.detail = f"detached from {n} identit{'y' if n == 1 else 'ies'} first"
     for v in _pages(iam, "list_policy_versions", "Versions", PolicyArn=arn):
         if not v.get("IsDefaultVersion"):
-            iam.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
+            _quiet(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
     iam.delete_policy(PolicyArn=arn)
     st.started = True
     return "deleted"

@@ -12,12 +12,8 @@ helpers** wherever they exist:
 | 03 | a (tiny) training job | boto3 `CreateTrainingJob` in script mode (the lab's `ModelTrainer` would train a real model) |
 | 04 | model, endpoint config, endpoint (a tiny artifact with an `inference.py`) | `deploy.deploy` |
 | 05 | ECR repository, container-image function, HTTP API | `image_function.deploy_local` |
-| 06 | VPC, 2 subnets, route table, 2 security groups, S3 gateway + SageMaker API interface endpoints, KMS key + alias, versioned encrypted bucket (object versions, a delete marker, a VPC-endpoint-only bucket policy), data-scientist role + customer policy + instance profile, lifecycle config + notebook instance, EventBridge rule + target queue, experiment + trial + trial component, Studio domain | boto3 (see below) |
-
-Lab 06's helpers (`helpers/secure/`) are being written alongside this
-module; until `helpers.secure.project` lands, the secure environment is
-created here directly with boto3, tagged like everything else. Switch
-`_secure_environment` to `helpers.secure.project` once it exists.
+| 06 | the secure project: VPC, private subnets, route table, security groups, VPC endpoints, KMS key, versioned encrypted buckets (one with a VPC-endpoint-only policy), data-scientist role + customer policies, lifecycle config, corrective control (EventBridge rule -> function -> table); object versions and a delete marker; experiment, trial and trial component; a notebook instance | `secure.project.provision`, `secure.lineage.upload_dataset`/`record_run`, `secure.lifecycle.create_notebook_instance` |
+| 06 | a Studio domain in the project's VPC (the lab uses notebook instances; the cleanup handles domains too) | boto3 `CreateDomain` |
 """
 from __future__ import annotations
 
@@ -137,18 +133,29 @@ def _model_labs(session, event: str, fp: Footprint) -> None:
     prefix = f"workshop/cleanup-rehearsal/{event}"
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/train.csv", Body=b"review,title\na,b\nc,d\n")
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=_tar({"train.py": TRAIN}))
-    job = f"{event}-summarizer-{int(time.time())}"
-    sm.create_training_job(
-        TrainingJobName=job, RoleArn=session.role_arn, Tags=session.tag_list,
-        AlgorithmSpecification={"TrainingImage": deploy.HF_TRAINING_IMAGE.format(region=session.region),
-                                "TrainingInputMode": "File"},
-        HyperParameters={"sagemaker_program": "train.py",
-                         "sagemaker_submit_directory": f"s3://{session.bucket}/{prefix}/code/source.tar.gz"},
-        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": f"s3://{session.bucket}/{prefix}/train/"}}}],
-        OutputDataConfig={"S3OutputPath": f"s3://{session.bucket}/{prefix}/output"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 300})
+    job = f"{event}-summarizer-tiny"
+    try:
+        sm.describe_training_job(TrainingJobName=job)
+        exists = True
+    except sm.exceptions.ClientError:
+        exists = False
+    if not exists:
+        sm.create_training_job(
+            TrainingJobName=job, RoleArn=session.role_arn, Tags=session.tag_list,
+            AlgorithmSpecification={"TrainingImage": deploy.HF_TRAINING_IMAGE.format(region=session.region),
+                                    "TrainingInputMode": "File"},
+            HyperParameters={"sagemaker_program": "train.py",
+                             "sagemaker_submit_directory": f"s3://{session.bucket}/{prefix}/code/source.tar.gz"},
+            InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": f"s3://{session.bucket}/{prefix}/train/"}}}],
+            OutputDataConfig={"S3OutputPath": f"s3://{session.bucket}/{prefix}/output"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            StoppingCondition={"MaxRuntimeInSeconds": 300})
+    deadline = time.time() + 120
+    while sm.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] in ("InProgress", "Stopping"):
+        if time.time() > deadline:
+            break
+        time.sleep(0.5)
     fp.add("03", f"training job {job} (a tiny script, not the summarizer)", "boto3 CreateTrainingJob")
     key = f"{prefix}/model/model.tar.gz"
     s3.put_object(Bucket=session.bucket, Key=key, Body=_tar({
@@ -165,112 +172,63 @@ def _image_function(session, event: str, fp: Footprint) -> None:
     fp.add("05", f"ECR repository, image function and HTTP API {service.function}", "image_function.deploy_local")
 
 
+def secure_project_name(event: str) -> str:
+    """Lab 06's project name for an event: the event name when it fits the project rules (3-20 characters)."""
+    import hashlib
+    import re
+
+    if re.match(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$", event):
+        return event
+    return "p" + hashlib.sha256(event.encode()).hexdigest()[:10]
+
+
 def _secure_environment(session, event: str, fp: Footprint) -> None:
-    """Lab 06's pieces, created directly (switch to helpers.secure.project once it lands)."""
-    ec2, kms, s3, iam, sm, ev, sqs = (session.client(s) for s in
-                                      ("ec2", "kms", "s3", "iam", "sagemaker", "events", "sqs"))
-    tags = session.tag_list
+    """Lab 06's environment through its own helpers (`helpers.secure`), plus what the lab adds by hand."""
+    from .secure import lifecycle, lineage
+    from .secure import project as secure_project
 
-    def spec(kind: str, name: str) -> list[dict]:
-        return [{"ResourceType": kind, "Tags": tags + [{"Key": "Name", "Value": name}]}]
+    sm, s3 = session.client("sagemaker"), session.client("s3")
+    project = secure_project.provision(session, secure_project_name(event))
+    scope = project.scope
+    how = "secure.project.provision"
+    fp.add("06", f"project {project.project}: VPC, {len(project.subnet_ids)} private subnets, route table, "
+           f"2 security groups, {len(project.endpoints)} VPC endpoints", how)
+    fp.add("06", "KMS key, versioned encrypted buckets (one VPC-endpoint-only)", how)
+    fp.add("06", f"data-scientist role + {len(project.policy_arns)} customer policies, lifecycle config, experiment",
+           how)
+    fp.add("06", "corrective control: EventBridge rule -> function (+ role) -> remediation table", how)
 
-    region = session.region
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16", TagSpecifications=spec("vpc", f"{event}-private"))["Vpc"]["VpcId"]
-    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=z,
-                                 TagSpecifications=spec("subnet", f"{event}-private-{z}"))["Subnet"]["SubnetId"]
-               for i, z in enumerate(zones)]
-    rt = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table", f"{event}-private"))[
-        "RouteTable"]["RouteTableId"]
-    for sub in subnets:
-        ec2.associate_route_table(RouteTableId=rt, SubnetId=sub)
-    workload = ec2.create_security_group(GroupName=f"{event}-workload", Description="notebooks, jobs, endpoints",
-                                         VpcId=vpc, TagSpecifications=spec("security-group", f"{event}-workload"))[
-        "GroupId"]
-    endpoint_sg = ec2.create_security_group(GroupName=f"{event}-endpoints", Description="interface endpoints",
-                                            VpcId=vpc, TagSpecifications=spec("security-group", f"{event}-endpoints"))[
-        "GroupId"]
-    ec2.authorize_security_group_ingress(GroupId=endpoint_sg, IpPermissions=[{
-        "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": workload}]}])
-    s3_endpoint = ec2.create_vpc_endpoint(
-        VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway", RouteTableIds=[rt],
-        TagSpecifications=spec("vpc-endpoint", f"{event}-s3"))["VpcEndpoint"]["VpcEndpointId"]
-    ec2.create_vpc_endpoint(
-        VpcId=vpc, ServiceName=f"com.amazonaws.{region}.sagemaker.api", VpcEndpointType="Interface",
-        SubnetIds=subnets, SecurityGroupIds=[endpoint_sg], PrivateDnsEnabled=True,
-        TagSpecifications=spec("vpc-endpoint", f"{event}-sagemaker-api"))
-    fp.add("06", "VPC, 2 private subnets, route table, 2 security groups, S3 + SageMaker API endpoints", "boto3 (ec2)")
-
-    key = kms.create_key(Description=f"{event} project data", Tags=[{"TagKey": k, "TagValue": v}
-                                                                   for k, v in session.tags.items()])
-    key_id = key["KeyMetadata"]["KeyId"]
-    try:
-        kms.create_alias(AliasName=f"alias/{event}-data", TargetKeyId=key_id)
-    except kms.exceptions.AlreadyExistsException:
-        kms.update_alias(AliasName=f"alias/{event}-data", TargetKeyId=key_id)
-    bucket = f"{event}-secure-data-{session.account_id}"
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
-        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_id},
-        "BucketKeyEnabled": True}]})
+    key = secure_project.key_of(project)
+    data = None
     for i in range(3):
-        s3.put_object(Bucket=bucket, Key="data/reviews.csv", Body=f"version {i}\n".encode())
-    s3.put_object(Bucket=bucket, Key="data/notes.txt", Body=b"to be deleted")
-    s3.delete_object(Bucket=bucket, Key="data/notes.txt")  # leaves a delete marker
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "OnlyThroughTheVpcEndpoint", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-        "Condition": {"StringNotEquals": {"aws:SourceVpce": s3_endpoint}}}]}))
-    fp.add("06", f"KMS key alias/{event}-data; versioned bucket {bucket} (4 object versions, 1 delete marker, "
-           "VPC-endpoint-only policy)", "boto3 (kms, s3)")
+        data = lineage.upload_dataset(session, project.bucket, "data/reviews.csv",
+                                      f"review,label\nversion {i},1\n".encode(), key)
+    lineage.upload_dataset(session, project.bucket, "data/scratch.csv", b"a\n", key)
+    s3.delete_object(Bucket=project.bucket, Key="data/scratch.csv")  # leaves a delete marker
+    fp.add("06", "4 object versions and a delete marker in the project bucket", "secure.lineage.upload_dataset")
 
-    role = f"{event}-data-scientist"
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-        "Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(trust), Tags=tags)["Role"]["Arn"]
-    policy_arn = iam.create_policy(PolicyName=f"{event}-data-scientist", Tags=tags, PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-                                                "Resource": f"arn:aws:s3:::{bucket}/*"}]}))["Policy"]["Arn"]
-    iam.attach_role_policy(RoleName=role, PolicyArn=policy_arn)
-    iam.put_role_policy(RoleName=role, PolicyName="use-project-key", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                                                "Resource": key["KeyMetadata"]["Arn"]}]}))
-    iam.create_instance_profile(InstanceProfileName=role, Tags=tags)
-    iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
-    fp.add("06", f"role {role} (customer policy, inline policy, instance profile)", "boto3 (iam)")
-
-    lifecycle = f"{event}-secure-onstart"
-    sm.create_notebook_instance_lifecycle_config(
-        NotebookInstanceLifecycleConfigName=lifecycle,
-        OnStart=[{"Content": "IyEvYmluL2Jhc2gKZWNobyAicGlwIGZyb20gdGhlIHByaXZhdGUgaW5kZXgiCg=="}])
-    sm.create_notebook_instance(
-        NotebookInstanceName=f"{event}-secure-notebook", InstanceType="ml.t3.medium", RoleArn=role_arn,
-        SubnetId=subnets[0], SecurityGroupIds=[workload], KmsKeyId=key_id, LifecycleConfigName=lifecycle,
-        DirectInternetAccess="Disabled", RootAccess="Disabled", Tags=tags)
-    fp.add("06", f"notebook instance {event}-secure-notebook with lifecycle config {lifecycle}", "boto3 (sagemaker)")
-
-    queue = sqs.create_queue(QueueName=f"{event}-security-findings", tags=session.tags)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    ev.put_rule(Name=f"{event}-noncompliant-notebooks", Tags=tags, State="ENABLED", EventPattern=json.dumps({
-        "source": ["aws.sagemaker"], "detail-type": ["SageMaker Notebook Instance State Change"]}))
-    ev.put_targets(Rule=f"{event}-noncompliant-notebooks", Targets=[{"Id": "findings", "Arn": queue_arn}])
-    fp.add("06", f"EventBridge rule {event}-noncompliant-notebooks -> queue {event}-security-findings",
-           "boto3 (events, sqs)")
-
-    experiment, trial, component = (f"{event}-summarizer", f"{event}-summarizer-run-1", f"{event}-summarizer-eval")
-    sm.create_experiment(ExperimentName=experiment, Tags=tags)
-    sm.create_trial(TrialName=trial, ExperimentName=experiment, Tags=tags)
-    sm.create_trial_component(TrialComponentName=component, Tags=tags)
-    sm.associate_trial_component(TrialComponentName=component, TrialName=trial)
-    acct = session.account_id
-    for kind, name in (("experiment", experiment), ("experiment-trial", trial),
-                       ("experiment-trial-component", component)):
+    job = sm.describe_training_job(TrainingJobName=f"{event}-summarizer-tiny")
+    run = lineage.record_run(session, scope, project.experiment, job=job, data=data, hyperparameters={"epochs": 1})
+    acct, region = session.account_id, session.region
+    for kind, name in (("experiment", project.experiment), ("experiment-trial", run["trial"]),
+                       ("experiment-trial-component", run["trial component"])):
         # AWS keeps the tags given at creation; moto 5.2 drops them, so they are added again (harmless on AWS).
-        sm.add_tags(ResourceArn=f"arn:aws:sagemaker:{region}:{acct}:{kind}/{name}", Tags=tags)
-    fp.add("06", f"experiment {experiment}, trial and trial component", "boto3 (sagemaker)")
+        sm.add_tags(ResourceArn=f"arn:aws:sagemaker:{region}:{acct}:{kind}/{name}", Tags=scope.tag_list)
+    fp.add("06", "a trial and trial component recording the training job's lineage", "secure.lineage.record_run")
 
-    sm.create_domain(DomainName=f"{event}-studio", AuthMode="IAM", DefaultUserSettings={"ExecutionRole": role_arn},
-                     SubnetIds=subnets, VpcId=vpc, AppNetworkAccessType="VpcOnly", KmsKeyId=key_id, Tags=tags)
+    notebook = f"{project.project}-{project.environment}-notebook"
+    lifecycle.create_notebook_instance(
+        session, scope, notebook, role_arn=project.data_scientist_role_arn, subnet_id=project.subnet_ids[0],
+        security_group_ids=[project.workload_security_group], kms_key_id=project.kms_key_id,
+        lifecycle_config=project.lifecycle_config)
+    fp.add("06", f"notebook instance {notebook} with lifecycle config {project.lifecycle_config}",
+           "secure.lifecycle.create_notebook_instance")
+
+    domains = {d["DomainName"] for d in sm.list_domains().get("Domains", [])}
+    if f"{event}-studio" not in domains:
+        sm.create_domain(DomainName=f"{event}-studio", AuthMode="IAM", VpcId=project.vpc_id,
+                         SubnetIds=project.subnet_ids, AppNetworkAccessType="VpcOnly", KmsKeyId=project.kms_key_id,
+                         DefaultUserSettings={"ExecutionRole": project.data_scientist_role_arn,
+                                              "SecurityGroups": [project.workload_security_group]},
+                         Tags=scope.tag_list)
     fp.add("06", f"Studio domain {event}-studio (VPC only)", "boto3 (sagemaker)")

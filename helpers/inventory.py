@@ -162,6 +162,7 @@ class _Ctx:
         self.region = session.region
         self.gaps: list[Gap] = []
         self.events: set[str] = {event} if event else set()
+        self.functions: set[str] = set()  # the workshop's Lambda functions (their log groups are ours too)
         self._clients: dict[tuple[str, str], Any] = {}
 
     def client(self, service: str, region: str | None = None):
@@ -357,6 +358,7 @@ def _lambda(ctx: _Ctx) -> Iterator[Resource]:
             raise
         if ctx.match(t):
             functions[fn["FunctionName"]] = t
+            ctx.functions.add(fn["FunctionName"])
             yield ctx.res("lambda", "function", fn["FunctionName"], fn["FunctionName"], arn=fn["FunctionArn"],
                           tags=t, state=fn.get("State", ""))
     # Event source mappings carry no workshop tags: they belong to the workshop's functions
@@ -677,12 +679,21 @@ def _cloudformation(ctx: _Ctx) -> Iterator[Resource]:
 
 
 def _logs(ctx: _Ctx) -> Iterator[Resource]:
-    """Lambda log groups are created by Lambda, untagged: found by the functions' names (<event>-...)."""
+    """Lambda log groups are created by Lambda, untagged: those of the workshop's functions, and
+    `/aws/lambda/<event>-*` (functions named after the event, including ones already deleted)."""
     logs = ctx.client("logs")
-    for ev in sorted(ctx.events):
-        for g in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=f"/aws/lambda/{ev}-"):
-            yield ctx.res("logs", "log-group", g["logGroupName"], g["logGroupName"], arn=g.get("arn", ""),
-                          found_by="name", tags={WORKSHOP_TAG: WORKSHOP_VALUE, EVENT_TAG: ev})
+    seen: set[str] = set()
+    prefixes = [(f"/aws/lambda/{ev}-", ev) for ev in sorted(ctx.events)]
+    prefixes += [(f"/aws/lambda/{fn}", "") for fn in sorted(ctx.functions)]
+    for prefix, ev in prefixes:
+        for g in _pages(logs, "describe_log_groups", "logGroups", logGroupNamePrefix=prefix):
+            name = g["logGroupName"]
+            if name in seen or (not ev and name != prefix):
+                continue
+            seen.add(name)
+            tags = {WORKSHOP_TAG: WORKSHOP_VALUE, EVENT_TAG: ev} if ev else {WORKSHOP_TAG: WORKSHOP_VALUE}
+            yield ctx.res("logs", "log-group", name, name, arn=g.get("arn", ""), tags=tags,
+                          found_by="name" if ev else "parent", parent="" if ev else name.rsplit("/", 1)[-1])
 
 
 # Tagged kinds first (they reveal the event names), then those found by naming convention.

@@ -20,7 +20,7 @@ from helpers import cleanup, footprint, inventory
 EXPECTED_KINDS = {
     ("apigatewayv2", "http-api"), ("budgets", "budget"), ("cloudwatch", "alarm"), ("dynamodb", "table"),
     ("ec2", "route-table"), ("ec2", "security-group"), ("ec2", "subnet"), ("ec2", "vpc"), ("ec2", "vpc-endpoint"),
-    ("ecr", "repository"), ("events", "rule"), ("iam", "instance-profile"), ("iam", "policy"), ("iam", "role"),
+    ("ecr", "repository"), ("events", "rule"), ("iam", "policy"), ("iam", "role"),
     ("identitystore", "group"), ("identitystore", "group-membership"), ("identitystore", "user"),
     ("kms", "key"), ("lambda", "event-source-mapping"), ("lambda", "function"), ("logs", "log-group"),
     ("s3", "bucket"), ("sagemaker", "domain"), ("sagemaker", "endpoint"), ("sagemaker", "endpoint-config"),
@@ -60,7 +60,7 @@ def test_footprint_inventory_dry_run_cleanup_and_again(session, event, bystander
     assert all(r.event == event for r in found)
     assert bystander not in {r.id for r in found}
     by_kind = found.kinds()
-    assert by_kind["identitystore:user"] == 2 and by_kind["ec2:subnet"] == 2 and by_kind["ec2:vpc-endpoint"] == 2
+    assert by_kind["identitystore:user"] == 2 and by_kind["ec2:subnet"] == 2 and by_kind["ec2:vpc-endpoint"] == 5
     # What the emulator lacks is said, not hidden.
     gaps = {(g.service, g.kind): g.reason for g in found.gaps}
     assert "not implemented by the local emulator" in gaps[("sagemaker", "user-profile")]
@@ -82,7 +82,8 @@ def test_footprint_inventory_dry_run_cleanup_and_again(session, event, bystander
 
     # One endpoint refuses deletion once (the cause goes away while the cleanup waits);
     # one queue keeps refusing: it is retried, then reported with the reason.
-    endpoint, stubborn = f"{event}-summarizer", f"{event}-security-findings"
+    endpoint, stubborn = f"{event}-summarizer", f"{event}-provision-failures"
+    project = footprint.secure_project_name(event)
     once = faults.inject("sagemaker", operations=["DeleteEndpoint"], when_body_contains=[endpoint], status=400,
                          code="ResourceInUse", message="Injected fault: the endpoint is being updated")
     faults.inject("sqs", operations=["DeleteQueue"], when_body_contains=[stubborn], status=400,
@@ -102,11 +103,11 @@ def test_footprint_inventory_dry_run_cleanup_and_again(session, event, bystander
     assert q.status == "failed" and q.retries >= 2
     assert "still not deletable" in q.reason and "held by another consumer" in q.reason
     assert first.failed == [q]
-    assert first.status_of("kms", "key", f"alias/{event}-data").status == "scheduled for deletion"
+    assert first.status_of("kms", "key", f"alias/{project}-dev").status == "scheduled for deletion"
     assert {o.status for o in first.outcomes if o.step.resource.kind == "training-job"} == {"kept"}
-    nb = first.status_of("sagemaker", "notebook-instance", f"{event}-secure-notebook")
+    nb = first.status_of("sagemaker", "notebook-instance", f"{project}-dev-notebook")
     assert nb.status == "deleted" and "stopped first" in nb.detail
-    bucket = first.status_of("s3", "bucket", f"{event}-secure-data-{session.account_id}")
+    bucket = first.status_of("s3", "bucket", f"{project}-dev-data-{session.account_id}-{session.region}")
     assert bucket.status == "deleted" and "4 object version(s) and 1 delete marker(s)" in bucket.detail
     table = first.table()
     assert "deleted after 1 retry" in set(table["status"])

@@ -39,8 +39,9 @@ md("""
 ## 1. Local mode: rebuild what the labs made
 Each notebook runs in a fresh kernel, and in local mode each kernel has its own embedded AWS runtime: this notebook
 starts from an **empty** account. So that the cleanup has something real to do, it first rebuilds a representative
-footprint of labs 01–06 **with the labs' own helpers** (the secure environment of lab 06 directly with boto3 for
-now). In aws mode this cell does nothing: the cleanup works on what your labs really created.
+footprint of labs 01–06 **with the labs' own helpers** (the registration stack of lab 02, the endpoint helper of lab
+04, the secure project of lab 06...), and says so. In aws mode this cell does nothing: the cleanup works on what
+your labs really created.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
@@ -63,7 +64,7 @@ md("""
 | racers' users and group memberships | members of that group, and the `user_id`s in the event's roster table |
 | budget | its name, `<event>-deepracer` (`helpers.spend`) |
 | event source mappings | the workshop's functions they feed |
-| Lambda log groups | `/aws/lambda/<event>-*` |
+| Lambda log groups | those of the workshop's functions, and `/aws/lambda/<event>-*` |
 | permission set (local mode) | its name, `<event>-racer` (the emulator cannot read its tags) |
 | notebook lifecycle configs, Studio user profiles/apps, the home EFS | the notebook instance / domain they belong to |
 
