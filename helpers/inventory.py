@@ -430,9 +430,10 @@ def _s3(ctx: _Ctx) -> Iterator[Resource]:
         try:
             t = _tags(s3.get_bucket_tagging(Bucket=name).get("TagSet"))
         except ClientError as exc:
-            if is_not_found(exc) or _code(exc) == "AccessDenied":
-                continue
-            raise
+            if not (is_not_found(exc) or _code(exc) == "AccessDenied"):
+                # one unreadable bucket (another region's policy, say) must not hide the others
+                ctx.gaps.append(Gap("s3", "bucket", f"{name}: tags unreadable ({_code(exc)}: {exc})"[:300]))
+            continue
         if ctx.match(t):
             region = s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1"
             versioning = s3.get_bucket_versioning(Bucket=name).get("Status", "Unversioned")
