@@ -191,7 +191,7 @@ class SageMakerStandIn:
                 elif job.training_job_status == "Failed":
                     reason = next((l for l in reversed(tail) if l.strip()), "")
                     job.failure_reason = f"AlgorithmError: {reason[-500:]}, exit code: {code}"
-                self._transition(job, job.training_job_status, job.failure_reason or "Training job stopped")
+                self._transition(job, job.training_job_status, getattr(job, "failure_reason", None) or "Training job stopped")
             else:
                 self._transition(job, "Uploading", "Uploading generated training model")
                 key_uri = job.model_artifacts["S3ModelArtifacts"]

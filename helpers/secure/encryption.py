@@ -40,16 +40,31 @@ def ensure_key(session, scope: Scope, *, policy: dict) -> Key:
         if meta.get("KeyState") == "PendingDeletion":
             kms.cancel_key_deletion(KeyId=meta["KeyId"])
             kms.enable_key(KeyId=meta["KeyId"])
-        kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default", Policy=json.dumps(policy))
+        _retry_new_principals(lambda: kms.put_key_policy(KeyId=meta["KeyId"], PolicyName="default",
+                                                         Policy=json.dumps(policy)))
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "NotFoundException":
             raise
-        meta = kms.create_key(Description=f"Data of ML project {scope.project} ({scope.environment})",
-                              KeyUsage="ENCRYPT_DECRYPT", Policy=json.dumps(policy),
-                              Tags=[{"TagKey": k, "TagValue": v} for k, v in scope.tags.items()])["KeyMetadata"]
+        meta = _retry_new_principals(lambda: kms.create_key(
+            Description=f"Data of ML project {scope.project} ({scope.environment})", KeyUsage="ENCRYPT_DECRYPT",
+            Policy=json.dumps(policy), Tags=[{"TagKey": k, "TagValue": v} for k, v in scope.tags.items()]))["KeyMetadata"]
         kms.create_alias(AliasName=alias, TargetKeyId=meta["KeyId"])
     kms.enable_key_rotation(KeyId=meta["KeyId"])
     return Key(key_id=meta["KeyId"], arn=meta["Arn"], alias=alias)
+
+
+def _retry_new_principals(call, attempts: int = 12, delay: float = 5.0):
+    """KMS rejects a key policy naming an IAM role created seconds ago ("invalid principals")
+    until the role has propagated: retry for up to a minute."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "MalformedPolicyDocumentException" or attempt == attempts - 1:
+                raise
+            time.sleep(delay)
 
 
 def ensure_bucket(session, scope: Scope, bucket: str, key: Key) -> str:

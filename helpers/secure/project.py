@@ -146,11 +146,24 @@ def bucket_names(scope: Scope, account_id: str, region: str) -> tuple[str, str]:
 
 def caller_arn(session) -> str:
     """The IAM principal running the notebook (policies name it as key administrator)."""
-    from .encryption import principal_arn
-
     if session.local:
         return session.role_arn
-    return principal_arn(session.client("sts").get_caller_identity()["Arn"])
+    return resolve_principal(session, session.client("sts").get_caller_identity()["Arn"])
+
+
+def resolve_principal(session, arn: str) -> str:
+    """The ARN policies must name for a caller: a role session becomes its role, with the role's
+    path (IAM Identity Center roles live under `/aws-reserved/sso.amazonaws.com/`, Studio
+    execution roles often under `/service-role/`; `aws:PrincipalArn` and key policies use it)."""
+    from .encryption import principal_arn
+
+    plain = principal_arn(arn)
+    if session.local or ":role/" not in plain:
+        return plain
+    try:
+        return session.client("iam").get_role(RoleName=plain.rsplit("/", 1)[-1])["Role"]["Arn"]
+    except ClientError:
+        return plain
 
 
 def ensure_managed_policy(iam, scope: Scope, account_id: str, name: str, document: dict, description: str) -> str:
@@ -234,7 +247,7 @@ def provision(session, project: str, environment: str = "dev", *, cidr: str = "1
                                                        security_group_ids=[net.workload_sg]),
         guardrail=policies.guardrail_scp())
     caller = caller_arn(session)
-    users = list(dict.fromkeys([caller, encryption.principal_arn(session.role_arn), ds_role]))
+    users = list(dict.fromkeys([caller, resolve_principal(session, session.role_arn), ds_role]))
     key = encryption.ensure_key(session, scope, policy=policies.kms_key_policy(account, [caller], users))
     for b in buckets:
         encryption.ensure_bucket(session, scope, b, key)

@@ -175,6 +175,13 @@ def test_stop_training_job_states(session, control, unique):
     with pytest.raises(ClientError) as err:
         sm.stop_training_job(TrainingJobName=f"no-such-job-{unique}")
     assert err.value.response["Error"]["Code"] == "ValidationException"
+    # and once the script runs: the process is killed, the job ends Stopped (not Failed)
+    running = _training_job(session, scope, f"ctl-running-{unique}", tags=[])
+    wait_for(lambda: running in session.runtime.sagemaker._jobs, 30)
+    sm.stop_training_job(TrainingJobName=running)
+    wait_for(lambda: sm.describe_training_job(TrainingJobName=running)["TrainingJobStatus"] in ("Stopped", "Failed"), 30)
+    desc = sm.describe_training_job(TrainingJobName=running)
+    assert desc["TrainingJobStatus"] == "Stopped" and "FailureReason" not in desc
 
 
 # -- the EventBridge stand-in -------------------------------------------------------------------
@@ -226,3 +233,65 @@ def test_failed_creates_emit_nothing(session, unique):
                                     RoleArn=session.role_arn)
     assert session.runtime.events.wait_idle(10)
     assert len(session.runtime.events.deliveries) == before
+
+
+# -- the function's AWS-only paths (a notebook instance still starting), with stubbed clients ------------
+def _function_module(monkeypatch):
+    """The function's module as Lambda loads it (its clients are created at import: give them a region)."""
+    import importlib.util
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+    spec = importlib.util.spec_from_file_location("stop_noncompliant_under_test", corrective.FUNCTION_SOURCE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Context:
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def _notebook_event(name: str) -> dict:
+    e = ct.build_event("sagemaker", "CreateNotebookInstance", "us-east-1", "123456789012",
+                       {"NotebookInstanceName": name, "InstanceType": "ml.t3.medium", "RoleArn": "arn:r"}, {})
+    return e
+
+
+@pytest.mark.parametrize("remaining_ms, expected", [(600_000, "stopped"), (10_000, "retry")])
+def test_function_waits_for_a_starting_notebook(monkeypatch, remaining_ms, expected):
+    import boto3
+    from botocore.stub import Stubber
+
+    mod = _function_module(monkeypatch)
+    sm = boto3.client("sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
+    stub = Stubber(sm)
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/nb-starting"
+    pending = {"NotebookInstanceArn": arn, "NotebookInstanceName": "nb-starting", "NotebookInstanceStatus": "Pending"}
+    stub.add_response("describe_notebook_instance", pending, {"NotebookInstanceName": "nb-starting"})
+    if expected == "stopped":
+        stub.add_response("describe_notebook_instance", {**pending, "NotebookInstanceStatus": "InService"},
+                          {"NotebookInstanceName": "nb-starting"})
+        stub.add_response("stop_notebook_instance", {}, {"NotebookInstanceName": "nb-starting"})
+    monkeypatch.setattr(mod, "sagemaker", sm)
+    monkeypatch.setattr(mod.time, "sleep", lambda s: None)
+    for var in ("SCOPE_TAG", "REMEDIATION_TABLE", "ALLOWED_SUBNETS"):
+        monkeypatch.delenv(var, raising=False)
+    with stub:
+        if expected == "stopped":
+            result = mod.handler(_notebook_event("nb-starting"), _Context(remaining_ms))
+            assert result["action"] == "stopped" and result["status"] == "Stopping"
+        else:  # too little time left: fail, so that Lambda retries the asynchronous invocation later
+            with pytest.raises(TimeoutError, match="still Pending"):
+                mod.handler(_notebook_event("nb-starting"), _Context(remaining_ms))
+        stub.assert_no_pending_responses()
+
+
+def test_function_ignores_other_events(monkeypatch):
+    mod = _function_module(monkeypatch)
+    event = ct.build_event("sagemaker", "CreateEndpoint", "us-east-1", "123456789012", {"EndpointName": "e"}, {})
+    assert mod.handler(event, _Context(1000))["action"] == "ignored"
