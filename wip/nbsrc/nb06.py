@@ -290,12 +290,17 @@ Every resource carries `project` and `environment`, so one query answers "what d
 workshop's inventory, filtered on the project tag.
 """),
 code("""
-# NBVAL_CHECK_OUTPUT
 owned = secure_project.inventory(session, project)
 kinds = {}
 for r in owned:
     kinds[f"{r.service}: {r.kind}"] = kinds.get(f"{r.service}: {r.kind}", 0) + 1
 report.table([{"resource": k, "count": v} for k, v in sorted(kinds.items())])
+"""),
+code("""
+# NBVAL_CHECK_OUTPUT
+core = {"ec2: vpc", "ec2: subnet", "ec2: vpc-endpoint", "kms: key", "s3: bucket", "iam: role", "lambda: function",
+        "events: rule", "dynamodb: table", "sagemaker: notebook-instance", "sagemaker: training-job"}
+print("every core piece of the project is found by its tags:", core <= set(kinds))
 """),
 md("""
 In aws mode Cost Explorer groups the bill by the same tag (activate `project` as a cost allocation tag in the
