@@ -6,16 +6,24 @@ cached), the same inputs for every variant:
   - a long context: 24 dev paragraphs with the car paragraph last (~2,000 words)
 
 Variants:
-  seed   the reference handler as the seed digest describes it: tokenize
-         question + context together, run the model (no inference_mode),
-         argmax of start and end logits separately, decode the tokens. No
-         windowing, no validation.
-  ours   notebooks/qa_lambda/app.handler (QA_BACKEND=torch), called with API
-         Gateway payload 2.0 events.
-  onnx   the same handler with QA_BACKEND=onnx: the model exported to ONNX and
-         int8 dynamic-quantized (needs the `onnx` package for the export; the
-         row is skipped, with the reason, when it cannot be made).
-  onnx-fp32  the export before quantization, for reference.
+  seed        the reference handler as the seed digest describes it: tokenize
+              question + context together, run the model (no inference_mode),
+              argmax of start and end logits separately, decode the tokens. No
+              windowing, no validation.
+  ours        notebooks/qa_lambda/app.handler as the image ships it, called
+              with API Gateway payload 2.0 events: QA_BACKEND=auto finds the
+              int8 ONNX export in the model folder and runs it on onnxruntime
+              (the optimised variant is this project's default).
+  ours-torch  the same handler forced onto PyTorch (QA_BACKEND=torch): this
+              project's logic on the seed's runtime, so the cost of windowing
+              and validation can be told apart from the runtime's gain.
+  onnx-fp32   the export before quantization, for reference.
+  (the onnx rows need the `onnx` package for the export; without it they are
+  skipped with the reason and "ours" falls back to torch.)
+
+Targets (issue 3, this 2-core machine): warm p50 <= 20 ms on the car
+paragraph, cold start <= 3 s, ours >= 2x faster than seed at p50 with the same
+answer; the last lines say which are met.
 
 For each: cold start = a new Python process from spawn to its first answer
 (imports + model load + warm-up + one request; median of --cold-runs), warm
@@ -98,7 +106,7 @@ def load_handler(variant: str, model_dir: str):
     if variant == "seed":
         return seed_handler_factory(model_dir)
     os.environ["MODEL_DIR"] = model_dir
-    os.environ["QA_BACKEND"] = "torch" if variant == "ours" else "onnx"
+    os.environ["QA_BACKEND"] = {"ours": "auto", "ours-torch": "torch", "onnx-fp32": "onnx"}[variant]
     if variant == "onnx-fp32":
         os.environ["QA_ONNX_FILE"] = "model.onnx"
     spec = importlib.util.spec_from_file_location("app", APP)  # as Lambda's runtime imports app.py
@@ -209,12 +217,12 @@ def main() -> None:
         info = json.loads((model_dir / "train_info.json").read_text())
         print(f"model: {model_dir} (preset {args.preset} {preset}; trained in {info['seconds']} s "
               f"wall / {info.get('cpu_seconds')} s CPU, ready in {time.perf_counter() - t:.1f} s)")
-    variants = ["seed", "ours"]
+    variants = ["seed", "ours", "ours-torch"]
     try:
         qa.export_onnx(model_dir, quantize=True)
-        variants += ["onnx", "onnx-fp32"]
+        variants += ["onnx-fp32"]
     except Exception as exc:  # noqa: BLE001
-        print(f"onnx rows skipped: {exc}")
+        print(f"onnx rows skipped (ours runs on torch): {exc}")
     load_before = os.getloadavg()
     print(f"machine: {machine()}; threads: {args.threads or 'defaults'}")
     print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
@@ -231,8 +239,8 @@ def main() -> None:
               f"{1000 * pct(warm['car'], 0.5):.1f} ms", flush=True)
 
     seed_p50 = pct(rows["seed"]["car"], 0.5)
-    header = (f"{'variant':<10} {'cold start':>10} {'car p50':>9} {'car p95':>9} {'long p50':>9} "
-              f"{'seed/ours':>9}  {'car answer':<12} long-context answer")
+    header = (f"{'variant':<11} {'cold start':>10} {'car p50':>9} {'car p95':>9} {'long p50':>9} "
+              f"{'vs seed':>9}  {'car answer':<12} long-context answer")
     print()
     print(f"{args.calls} warm calls on the car paragraph, {max(5, args.calls // 10)} on the long context "
           f"({len(long_context().split())} words); cold start = median of {args.cold_runs} new processes")
@@ -240,13 +248,22 @@ def main() -> None:
     print("-" * len(header))
     for v, r in rows.items():
         p50 = pct(r["car"], 0.5)
-        print(f"{v:<10} {r['cold']:>9.2f}s {1000 * p50:>7.1f}ms {1000 * pct(r['car'], 0.95):>7.1f}ms "
+        print(f"{v:<11} {r['cold']:>9.2f}s {1000 * p50:>7.1f}ms {1000 * pct(r['car'], 0.95):>7.1f}ms "
               f"{1000 * pct(r['long'], 0.5):>7.1f}ms {seed_p50 / p50:>8.1f}x  {r['answer']!r:<12} "
               f"{r['long_answer']!r}")
     load_after = os.getloadavg()
     print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
     same = len({qa.normalize_answer(r["answer"]) for r in rows.values()}) == 1
     print(f"same car answer in every variant: {same}")
+    ours = rows["ours"]
+    p50 = pct(ours["car"], 0.5)
+    checks = [(f"warm p50 {1000 * p50:.1f} ms <= 20 ms", p50 <= 0.020),
+              (f"cold start {ours['cold']:.2f} s <= 3 s", ours["cold"] <= 3.0),
+              (f"ours {seed_p50 / p50:.1f}x faster than seed >= 2x, same answer",
+               seed_p50 / p50 >= 2.0 and qa.normalize_answer(ours["answer"]) ==
+               qa.normalize_answer(rows["seed"]["answer"]))]
+    for text, ok in checks:
+        print(f"target {'met' if ok else 'MISSED'}: {text}")
 
 
 if __name__ == "__main__":

@@ -30,12 +30,17 @@ class ImageService:
 
 
 def stage(source_dir: Path, model_dir: Path, target: Path) -> Path:
-    """The image's file system: the handler and its files, with the model under model/."""
+    """The image's file system: the handler and its files, with the model under model/.
+
+    When the model folder holds the int8 ONNX export, the fp32 export (an
+    intermediate of the quantizer, as large as the weights) stays behind: the
+    image should carry only what the handler loads."""
     target = Path(target)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(source_dir, target, ignore=shutil.ignore_patterns("__pycache__", "model", ".aws-sam"))
-    shutil.copytree(model_dir, target / "model")
+    skip = ["DONE", "*.tmp*"] + (["model.onnx"] if (Path(model_dir) / "model.int8.onnx").is_file() else [])
+    shutil.copytree(model_dir, target / "model", ignore=shutil.ignore_patterns(*skip))
     return target
 
 

@@ -41,14 +41,19 @@ REPO = Path(__file__).resolve().parents[2]
 APP_PATH = REPO / "notebooks" / "qa_lambda" / "app.py"
 DEFAULT_DATA = Path("data/qa")
 
-# Presets. Measured on the workshop machine (2 cores, shared with other jobs, so
-# wall times were ~2x the CPU times; 1 thread): dev EM/F1 over 185 questions.
-#   2 epochs, lr 1e-4, batch 8: EM 42.2 / F1 49.7, car -> "1908" (wrong)
-#   2 epochs, lr 2e-4, batch 8: EM 61.6 / F1 68.0, car -> "1886", 338 CPU-s   <- QUICK
-# QUICK: CI and the quick notebook profile (about 3 minutes with 2 idle cores).
-QUICK: dict[str, Any] = {"epochs": 2, "lr": 2e-4, "batch_size": 8, "max_length": 256}
-# FULL: the best dev EM/F1 found within ~6-8 minutes of training.
-FULL: dict[str, Any] = {"epochs": 4, "lr": 2e-4, "batch_size": 8, "max_length": 256}
+# Presets. Measured on the workshop machine (2 cores, shared with other jobs;
+# 1-2 threads): dev EM/F1 over 185 questions; "long" = the same questions with
+# their paragraph among 8 others (evaluate_qa(distractors=8)).
+#   2 epochs, lr 1e-4, batch 8:                 EM 42.2 / F1 49.7, car -> "1908" (wrong)
+#   2 epochs, lr 2e-4, batch 8:                 EM 61.6 / F1 68.0, car -> "1886", 338 CPU-s
+#   2 epochs, lr 2e-4, batch 8, negatives 0.5:  EM 77.3 / F1 84.4, long EM 62.2 / F1 68.7,
+#                                               car -> "1886", 458 CPU-s (281 s wall)   <- QUICK
+# negatives: questions paired with another article's paragraph, labelled "not
+# here"; they teach the [CLS] null score the handler ranks windows with.
+# QUICK: CI and the quick notebook profile (about 5 minutes on 2 busy cores).
+QUICK: dict[str, Any] = {"epochs": 2, "lr": 2e-4, "batch_size": 8, "max_length": 256, "negatives": 0.5}
+# FULL: more epochs on the same recipe (the main job).
+FULL: dict[str, Any] = {"epochs": 4, "lr": 2e-4, "batch_size": 8, "max_length": 256, "negatives": 0.5}
 
 
 # --------------------------------------------------------------------------- shared inference code
