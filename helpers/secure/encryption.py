@@ -136,4 +136,4 @@ def key_facts(session, key: Key) -> dict:
     policy = json.loads(kms.get_key_policy(KeyId=key.key_id, PolicyName="default")["Policy"])
     return {"alias": key.alias, "manager": meta.get("KeyManager", ""), "state": meta.get("KeyState", ""),
             "rotation": kms.get_key_rotation_status(KeyId=key.key_id)["KeyRotationEnabled"],
-            "policy statements": ", ".join(s.get("Sid", "") for s in policy.get("Statement", []))}
+            "key policy": "own (not the default)" if len(policy.get("Statement", [])) > 1 else "default"}

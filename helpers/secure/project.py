@@ -348,7 +348,7 @@ def role_rows(session, project: SecureProject) -> list[dict]:
         rows.append({"role": role["RoleName"], "role tag project": tags.get(PROJECT_TAG, "(missing)"),
                      "policy": p["PolicyName"], "allows": sum(s["Effect"] == "Allow" for s in stmts),
                      "denies": sum(s["Effect"] == "Deny" for s in stmts),
-                     "characters": f"{policy_size(doc):,} of 6,144"})
+                     "characters": policy_size(doc), "within limit": policy_size(doc) <= 6144})
     return sorted(rows, key=lambda r: r["policy"])
 
 

@@ -80,7 +80,7 @@ def test_encryption_and_bucket_policy(session, project):
 def test_data_scientist_role(session, project):
     rows = sp.role_rows(session, project)
     assert [r["policy"] for r in rows] == [f"{PROJECT}-dev-data-scientist", f"{PROJECT}-dev-guardrails"]
-    assert all(r["role tag project"] == PROJECT for r in rows)
+    assert all(r["role tag project"] == PROJECT and r["within limit"] for r in rows)
     iam = session.client("iam")
     trust = iam.get_role(RoleName=f"{PROJECT}-dev-data-scientist")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
