@@ -149,6 +149,8 @@ class CloudTrailEvents:
         self._pending = 0
         self._cv = threading.Condition()
         self.retry_delays: tuple[float, ...] = RETRY_DELAYS
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
 
     # -- gateway ------------------------------------------------------------------
     def handle(self, call: Call, forward: Callable[[Call], Response]) -> Response | None:
@@ -204,8 +206,21 @@ class CloudTrailEvents:
                 self._cv.wait(left)
         return True
 
+    def _events(self, region: str):
+        """One EventBridge client per region, made once (creating clients is not thread-safe; using them is)."""
+        with self._clients_lock:
+            if region not in self._clients:
+                import boto3
+
+                from . import ACCESS_KEY, SECRET_KEY
+
+                self._clients[region] = boto3.session.Session().client(
+                    "events", region_name=region, endpoint_url=self.rt.endpoint_url,
+                    aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+            return self._clients[region]
+
     def _rules(self, region: str) -> list[dict]:
-        events = self.rt.client("events", region)
+        events = self._events(region)
         rules: list[dict] = []
         kwargs: dict = {"EventBusName": "default"}
         while True:
@@ -218,7 +233,7 @@ class CloudTrailEvents:
     def publish(self, event: dict, region: str) -> list[dict]:
         """Deliver one event to the targets of every enabled rule that matches it."""
         out = []
-        events = self.rt.client("events", region)
+        events = self._events(region)
         for rule in self._rules(region):
             if rule.get("State") != "ENABLED" or not matches(rule.get("EventPattern"), event):
                 continue

@@ -49,7 +49,8 @@ def _tar(files: dict[str, str]) -> bytes:
 def _training_job(session, scope, name: str, *, vpc: dict | None = None, sleep: float = 60, tags=None) -> str:
     s3, sm = session.client("s3"), session.client("sagemaker")
     prefix = f"corrective/{name}"
-    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/data.csv", Body=b"a\n")
+    # distinct data per job: a job identical to an earlier one would reuse its cached result and never run
+    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/data.csv", Body=f"{name}\n".encode())
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=_tar({"train.py": SLOW_TRAIN}))
     kwargs = dict(
         TrainingJobName=name, RoleArn=session.role_arn,
