@@ -26,24 +26,34 @@ $(IAM_STAMP): $(IAM_EVAL)/package.json $(IAM_EVAL)/package-lock.json
 	npm ci --prefix $(IAM_EVAL) --no-audit --no-fund --loglevel=error
 	@touch $(IAM_STAMP)
 
-env: $(STAMP) $(IAM_STAMP)
+# checkov (lab 06: lints the templates and the policy documents) in a tool venv of its own: it pins
+# boto3/botocore and other libraries older than .venv's.
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements-checkov.lock
+	@test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV) || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements-checkov.lock
+	@touch $(CHECKOV_STAMP)
+
+env: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP)
 
 ## The main job: every numbered notebook, headless, local mode -> build/
-workshop: $(STAMP) $(IAM_STAMP)
+workshop: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m helpers.workshop run --profile $(PROFILE) --out build
 
 NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 ## The tests (quick profile; what CI runs): unit, integration, browser, and every notebook via nbval
-test: $(STAMP) $(IAM_STAMP) browser
+test: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP) browser
 	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest -m "not slow" $(NBVAL) tests notebooks
 
 ## Everything, including the slow tests
-test-full: $(STAMP) $(IAM_STAMP) browser
+test-full: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP) browser
 	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest $(NBVAL) tests notebooks
 
 ## Refresh the outputs nbval checks after changing a notebook (quick profile)
-notebooks: $(STAMP) $(IAM_STAMP)
+notebooks: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m helpers.workshop run --profile quick --out build/quick
 	$(BIN)/python scripts/nbclean.py --outputs-from build/quick/notebooks notebooks/*.ipynb
 
