@@ -34,6 +34,7 @@ from .gateway import Call, json_error
 
 BOOTSTRAP = Path(__file__).with_name("_bootstrap.py")
 INVOKE_PATH = "/2015-03-31/functions/"
+FUNCTIONS_PATH = INVOKE_PATH  # DeleteFunction is DELETE <FUNCTIONS_PATH><name>
 
 
 @dataclass
@@ -293,7 +294,9 @@ class LambdaRunner:
     def _release(self, spec: FunctionSpec, worker: Worker, discard: bool) -> None:
         with self._lock:
             worker.busy = False
-            if discard:
+            if getattr(worker, "retired", False):  # its function was deleted mid-invoke
+                worker.stop()
+            elif discard:
                 worker.stop()
                 pool = self._pools.get(spec.key, [])
                 if worker in pool:
@@ -352,6 +355,24 @@ class LambdaRunner:
                     w.stop()
             self._pools.clear()
 
+    def retire(self, name: str) -> int:
+        """Stop the execution environments of a deleted function (Lambda frees them too).
+
+        Idle workers stop now; a busy one finishes its invoke and stops then.
+        Returns how many were retired."""
+        if name.startswith("arn:"):
+            name = name.split(":function:", 1)[-1].split(":", 1)[0]
+        retired = 0
+        with self._lock:
+            for key in [k for k in self._pools if f":function:{name}:" in k]:
+                for w in self._pools.pop(key):
+                    retired += 1
+                    if w.busy:
+                        w.retired = True
+                    else:
+                        w.stop()
+        return retired
+
     def warm_workers(self, name: str | None = None) -> int:
         """How many execution environments are alive (for a function, or all)."""
         with self._lock:
@@ -362,6 +383,16 @@ class LambdaRunner:
 
     # -- the Invoke API ------------------------------------------------------
     def handle(self, call: Call, forward) -> Response | None:
+        if call.service == "lambda" and call.method == "DELETE" and call.path.startswith(FUNCTIONS_PATH):
+            rest = call.path[len(FUNCTIONS_PATH):]
+            if rest and "/" not in rest.strip("/") and not call.query.get("Qualifier"):
+                response = forward(call)  # DeleteFunction: moto forgets it, then its workers go
+                if response.status_code < 300:
+                    from urllib.parse import unquote
+
+                    self.retire(unquote(rest.strip("/")))
+                return response
+            return None
         if call.service != "lambda" or call.method != "POST":
             return None
         if not (call.path.startswith(INVOKE_PATH) and call.path.endswith("/invocations")):

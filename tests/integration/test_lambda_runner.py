@@ -129,3 +129,13 @@ def test_event_invocation_runs_asynchronously(session, fn, unique):
                                            Payload=json.dumps({"put": bucket}))
     assert resp["StatusCode"] == 202
     wait_for(lambda: session.client("s3").list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 1)
+
+
+def test_deleting_a_function_stops_its_execution_environments(session, fn):
+    invoke(session, fn, {})
+    assert session.runtime.lambdas.warm_workers(fn) == 1
+    session.client("lambda").delete_function(FunctionName=fn)
+    assert session.runtime.lambdas.warm_workers(fn) == 0  # no orphan worker processes after cleanup
+    with pytest.raises(ClientError) as err:
+        invoke(session, fn, {})
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
