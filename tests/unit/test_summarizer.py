@@ -129,6 +129,10 @@ def test_train_fails_clearly_on_a_missing_channel(tmp_path):
     (["--warmup_ratio", "1.5"], "--warmup_ratio must be in [0, 1)"),
     (["--learning_rate", "fast"], "invalid float value"),
     (["--no_such_option", "1"], "unrecognized arguments"),
+    (["--decoder_layers", "0"], "--decoder_layers must be >= 1"),
+    (["--decoder_layers", "2", "--tie_encoder_decoder", "true", "--freeze_encoder", "false"],
+     "--decoder_layers and --tie_encoder_decoder exclude each other"),
+    (["--tie_encoder_decoder", "true"], "--freeze_encoder and --tie_encoder_decoder exclude each other"),
 ])
 def test_train_refuses_bad_arguments(args, message):
     done = _run_train(args, {})
@@ -218,3 +222,19 @@ def test_output_fn_refuses_other_accept_types(inference):
     with pytest.raises(inference.BadRequest) as err:
         inference.output_fn(["a"], "text/csv")
     assert err.value.status == 406
+
+
+def test_freeze_keeps_the_encoder_and_embeddings_fixed(tiny_model):
+    """The default recipe trains only the decoder's layers and cross-attention."""
+    from transformers import EncoderDecoderModel
+
+    train = lab._script("train")
+    model = EncoderDecoderModel.from_pretrained(str(tiny_model))
+    total = sum(p.numel() for p in model.parameters())
+    trainable = train.freeze(model, encoder=True, embeddings=True)
+    assert 0 < trainable < total
+    assert not any(p.requires_grad for p in model.get_encoder().parameters())
+    assert not model.get_decoder().get_input_embeddings().weight.requires_grad
+    assert any(p.requires_grad for n, p in model.get_decoder().named_parameters() if "crossattention" in n)
+    fresh = EncoderDecoderModel.from_pretrained(str(tiny_model))
+    assert train.freeze(fresh, encoder=False, embeddings=False) == total
