@@ -59,3 +59,18 @@ def make_tiny_qa_model(path):
     BertForQuestionAnswering(cfg).save_pretrained(path)
     AutoTokenizer.from_pretrained(str(packaged_encoder())).save_pretrained(path)
     return path
+
+
+def tar_gz(files: dict[str, str]) -> bytes:
+    """A model.tar.gz-style archive of text files (what training jobs write and endpoints read)."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()

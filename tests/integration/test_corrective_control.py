@@ -7,9 +7,7 @@ emulator, and the decision in DynamoDB.
 """
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -17,7 +15,7 @@ from botocore.exceptions import ClientError
 from helpers.runtime import events as ct
 from helpers.secure import corrective, lifecycle
 from helpers.secure.project import make_scope
-from tests.support import make_function, read_queue, wait_for
+from tests.support import make_function, read_queue, wait_for, tar_gz
 
 SLOW_TRAIN = '''
 import os, sys, time
@@ -35,15 +33,7 @@ def control(session):
     yield scope, ctl
 
 
-def _tar(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+_tar = tar_gz
 
 
 def _training_job(session, scope, name: str, *, vpc: dict | None = None, sleep: float = 60, tags=None) -> str:

@@ -8,7 +8,7 @@ import tarfile
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support import wait_for
+from tests.support import wait_for, tar_gz
 
 TRAIN = '''
 import argparse, json, os, sys
@@ -47,15 +47,7 @@ def output_fn(prediction, accept):
 '''
 
 
-def _tar(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+_tar = tar_gz
 
 
 def _job(session, unique, hps, metrics=True, code=TRAIN):
