@@ -62,8 +62,11 @@ print(session.client("sagemaker").describe_endpoint(EndpointName=ENDPOINT)["Endp
 """),
 md("""
 ## 4. The demo: one review, four length penalties
-`length_penalty` > 1 favours longer beams, < 1 shorter ones. With beam search (`num_beams` ≥ 2) the four parameter
-sets should give titles from a longer phrase down to a few words.
+`length_penalty` > 1 favours longer beams, < 1 shorter ones: beam search divides each finished candidate's score by
+its length raised to that power. With the reference model (Pegasus) the four sets give summaries from a long sentence
+down to a few words. The small offline model learned the short titles of its training data (2–6 words) and usually
+ends a title so confidently that all four sets pick the same one: the penalty can only choose among the
+candidates the search finished. Try `num_beams=8` and a larger `max_length` to give it more to choose from.
 """),
 code("""
 review = ("I ordered this wrap dress in navy for a wedding and it was perfect. The fabric is soft and drapes "
