@@ -362,6 +362,16 @@ def _quiet(call: Callable[..., Any], **kwargs) -> bool:
         raise
 
 
+def _or_gone(read: Callable[[], Any]) -> Any:
+    """read(), or None when the resource no longer exists (its describe call answers "not found")."""
+    try:
+        return read()
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
 def _gone_after(st: _State, check: Callable[[], str | None], what: str) -> str:
     """After the delete call: `check` returns the current status, or None once it is gone."""
     st.started = True
@@ -415,12 +425,7 @@ def _notebook_instance(ctx, r, st):
         sm.delete_notebook_instance(NotebookInstanceName=r.id)
 
     def check():
-        try:
-            return sm.describe_notebook_instance(NotebookInstanceName=r.id)["NotebookInstanceStatus"]
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: sm.describe_notebook_instance(NotebookInstanceName=r.id)["NotebookInstanceStatus"])
 
     return _gone_after(st, check, "notebook instance")
 
@@ -434,12 +439,7 @@ def _endpoint(ctx, r, st):
         sm.delete_endpoint(EndpointName=r.id)
 
     def check():
-        try:
-            return sm.describe_endpoint(EndpointName=r.id)["EndpointStatus"]
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: sm.describe_endpoint(EndpointName=r.id)["EndpointStatus"])
 
     return _gone_after(st, check, "endpoint")
 
@@ -491,12 +491,7 @@ def _user_profile(ctx, r, st):
         sm.delete_user_profile(DomainId=r.parent, UserProfileName=name)
 
     def check():
-        try:
-            return sm.describe_user_profile(DomainId=r.parent, UserProfileName=name)["Status"]
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: sm.describe_user_profile(DomainId=r.parent, UserProfileName=name)["Status"])
 
     return _gone_after(st, check, "user profile")
 
@@ -507,12 +502,7 @@ def _domain(ctx, r, st):
         sm.delete_domain(DomainId=r.id, RetentionPolicy={"HomeEfsFileSystem": "Delete"})
 
     def check():
-        try:
-            return sm.describe_domain(DomainId=r.id)["Status"]
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: sm.describe_domain(DomainId=r.id)["Status"])
 
     return _gone_after(st, check, "domain")
 
@@ -603,12 +593,7 @@ def _mapping(ctx, r, st):
             lam.delete_event_source_mapping(UUID=r.id)
 
     def check():
-        try:
-            return lam.get_event_source_mapping(UUID=r.id).get("State", "Deleting")
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: lam.get_event_source_mapping(UUID=r.id).get("State", "Deleting"))
 
     return _gone_after(st, check, "event source mapping")
 
@@ -623,12 +608,7 @@ def _table(ctx, r, st):
             ddb.delete_table(TableName=r.id)
 
     def check():
-        try:
-            return ddb.describe_table(TableName=r.id)["Table"]["TableStatus"]
-        except ClientError as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        return _or_gone(lambda: ddb.describe_table(TableName=r.id)["Table"]["TableStatus"])
 
     return _gone_after(st, check, "table")
 

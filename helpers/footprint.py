@@ -72,7 +72,9 @@ class Footprint:
         return table(self.rows, columns=["lab", "created", "with"])
 
 
-def _tar(files: dict[str, str]) -> bytes:
+def tar_gz(files: dict[str, str]) -> bytes:
+    """A model.tar.gz / source.tar.gz of text files, byte-for-byte the same for the same files (a fixed
+    mtime), so a re-uploaded archive does not look like new code or a new model."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
         for name, text in files.items():
@@ -132,7 +134,7 @@ def _model_labs(session, event: str, fp: Footprint) -> None:
     s3, sm = session.client("s3"), session.client("sagemaker")
     prefix = f"workshop/cleanup-rehearsal/{event}"
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/train.csv", Body=b"review,title\na,b\nc,d\n")
-    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=_tar({"train.py": TRAIN}))
+    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=tar_gz({"train.py": TRAIN}))
     job = f"{event}-summarizer-tiny"
     try:
         sm.describe_training_job(TrainingJobName=job)
@@ -158,7 +160,7 @@ def _model_labs(session, event: str, fp: Footprint) -> None:
         time.sleep(0.5)
     fp.add("03", f"training job {job} (a tiny script, not the summarizer)", "boto3 CreateTrainingJob")
     key = f"{prefix}/model/model.tar.gz"
-    s3.put_object(Bucket=session.bucket, Key=key, Body=_tar({
+    s3.put_object(Bucket=session.bucket, Key=key, Body=tar_gz({
         "model.json": json.dumps({"words": 4}), "code/inference.py": INFERENCE}))
     name = f"{event}-summarizer"
     deploy.deploy(session, name, f"s3://{session.bucket}/{key}", instance_type="ml.m5.large", wait=True)

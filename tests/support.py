@@ -6,6 +6,8 @@ import json
 import time
 import zipfile
 
+from helpers import footprint
+
 
 def zip_code(files: dict[str, str]) -> bytes:
     buf = io.BytesIO()
@@ -61,16 +63,4 @@ def make_tiny_qa_model(path):
     return path
 
 
-def tar_gz(files: dict[str, str]) -> bytes:
-    """A model.tar.gz-style archive of text files (what training jobs write and endpoints read)."""
-    import io
-    import tarfile
-
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+tar_gz = footprint.tar_gz  # model.tar.gz-style archives of text files: one builder for helpers and tests

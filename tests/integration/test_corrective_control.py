@@ -33,7 +33,6 @@ def control(session):
     yield scope, ctl
 
 
-_tar = tar_gz
 
 
 def _training_job(session, scope, name: str, *, vpc: dict | None = None, sleep: float = 60, tags=None) -> str:
@@ -41,7 +40,7 @@ def _training_job(session, scope, name: str, *, vpc: dict | None = None, sleep: 
     prefix = f"corrective/{name}"
     # distinct data per job: a job identical to an earlier one would reuse its cached result and never run
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/data.csv", Body=f"{name}\n".encode())
-    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=_tar({"train.py": SLOW_TRAIN}))
+    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=tar_gz({"train.py": SLOW_TRAIN}))
     kwargs = dict(
         TrainingJobName=name, RoleArn=session.role_arn,
         AlgorithmSpecification={"TrainingImage": "local/training:latest", "TrainingInputMode": "File"},

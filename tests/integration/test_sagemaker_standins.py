@@ -47,14 +47,13 @@ def output_fn(prediction, accept):
 '''
 
 
-_tar = tar_gz
 
 
 def _job(session, unique, hps, metrics=True, code=TRAIN):
     s3, sm = session.client("s3"), session.client("sagemaker")
     prefix = f"jobs/{unique}"
     s3.put_object(Bucket=session.bucket, Key=f"{prefix}/train/data.csv", Body=b"a\nb\nc\n")
-    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=_tar({"train.py": code}))
+    s3.put_object(Bucket=session.bucket, Key=f"{prefix}/code/source.tar.gz", Body=tar_gz({"train.py": code}))
     name = f"job-{unique}"
     sm.create_training_job(
         TrainingJobName=name, RoleArn=session.role_arn,
@@ -131,7 +130,7 @@ def test_a_missing_channel_fails_the_job_clearly(session, unique):
 @pytest.fixture
 def model_data(session, unique):
     key = f"models/{unique}/model.tar.gz"
-    session.client("s3").put_object(Bucket=session.bucket, Key=key, Body=_tar({
+    session.client("s3").put_object(Bucket=session.bucket, Key=key, Body=tar_gz({
         "model.json": json.dumps({"rows": 7}), "code/inference.py": INFERENCE}))
     return f"s3://{session.bucket}/{key}"
 
