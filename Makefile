@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 # The offline IAM policy evaluator of the secure-environment lab (Node.js + npm, pinned by its lock file).
-IAM_EVAL  := helpers/secure/iam_eval
+IAM_EVAL  := labs/secure_environment/iam_eval
 IAM_STAMP := $(IAM_EVAL)/node_modules/.installed
 
 $(IAM_STAMP): $(IAM_EVAL)/package.json $(IAM_EVAL)/package-lock.json

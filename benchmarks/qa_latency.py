@@ -10,7 +10,7 @@ Variants:
               question + context together, run the model (no inference_mode),
               argmax of start and end logits separately, decode the tokens. No
               windowing, no validation.
-  ours        notebooks/qa_lambda/app.handler as the image ships it, called
+  ours        labs/qa_lambda/image/app.handler as the image ships it, called
               with API Gateway payload 2.0 events: QA_BACKEND=auto finds the
               int8 ONNX export in the model folder and runs it on onnxruntime
               (the optimised variant is this project's default).
@@ -50,7 +50,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "notebooks" / "qa_lambda" / "app.py"
+APP = REPO / "labs" / "qa_lambda" / "image" / "app.py"
 QUESTION = "When was the car invented?"
 ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
@@ -205,7 +205,7 @@ def main() -> None:
     if args.threads:
         os.environ["QA_THREADS"] = str(args.threads)
     sys.path.insert(0, str(REPO))
-    from helpers.models import qa
+    from labs.qa_lambda import model as qa
 
     preset = qa.QUICK if args.preset == "quick" else qa.FULL
     t = time.perf_counter()

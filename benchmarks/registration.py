@@ -19,7 +19,6 @@ import json
 import multiprocessing
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -29,10 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers import event as ev  # noqa: E402
-from helpers import get_session, identity  # noqa: E402
-from helpers.registration import roster, stack as st  # noqa: E402
-from helpers.seed import SENDER  # noqa: E402
+from labs.deepracer_event import event as ev  # noqa: E402
+from helpers import get_session  # noqa: E402
+from labs.deepracer_event import identity
+from labs.registration import roster, stack as st  # noqa: E402
+from helpers.seed import SENDER# noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

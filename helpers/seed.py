@@ -30,7 +30,7 @@ def role_arn(account_id: str) -> str:
 
 
 def seed_local(rt) -> None:
-    from .runtime import ACCOUNT_ID
+    from helpers.emulator import ACCOUNT_ID
 
     iam = rt.client("iam")
     try:

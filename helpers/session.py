@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 
-from . import tagging
+from helpers import tagging
 
 MODES = ("local", "aws")
 
@@ -83,7 +83,7 @@ def resolve_mode(mode: str | None = None) -> str:
     if chosen == "auto":
         chosen = (os.environ.get("WORKSHOP_MODE") or "auto").strip().lower()
     if chosen == "auto":
-        from . import runtime
+        from helpers import emulator as runtime
 
         if runtime.current() is not None or _points_at_loopback(os.environ.get("AWS_ENDPOINT_URL", "")):
             return "local"
@@ -105,7 +105,7 @@ def get_session(mode: str | None = None, *, event: str = "ml-events", region: st
     resolved = resolve_mode(mode)
     tags = tagging.workshop_tags(event)
     if resolved == "local":
-        from . import runtime, seed
+        from helpers import emulator as runtime, seed
 
         rt = runtime.start(region or os.environ.get("WORKSHOP_REGION") or "us-east-1",
                            state_dir or os.environ.get("WORKSHOP_STATE_DIR"))

@@ -15,10 +15,35 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The checkov executable: `WORKSHOP_CHECKOV` if set, else the repository's tool venv.
 CHECKOV_ENV = "WORKSHOP_CHECKOV"
 CHECKOV_DEFAULT = ROOT / ".venv-checkov" / "bin" / "checkov"
+
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags (!Ref, !Sub...) as plain data."""
+
+
+def _cfn_tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load(path: str | Path) -> dict:
+    """A CloudFormation/SAM template as data (short-form tags become their long form)."""
+    return yaml.load(Path(path).read_text(), Loader=CfnLoader)
 
 
 def lint(path: str | Path) -> list[str]:
@@ -36,14 +61,11 @@ def expand(path: str | Path, parameters: dict | None = None, image_uri: str | No
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.translator.transform import transform
 
-    from .registration.stack import _CfnLoader
-    import yaml
-
     class NoManagedPolicies:
         def load(self):
             return {}
 
-    template = yaml.load(Path(path).read_text(), Loader=_CfnLoader)
+    template = load(path)
     for res in template.get("Resources", {}).values():
         props = res.get("Properties", {})
         if res.get("Type") == "AWS::Serverless::Function" and props.get("PackageType") == "Image":

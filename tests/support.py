@@ -1,20 +1,14 @@
 """Helpers the tests share (fixtures live in conftest.py)."""
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 
-from helpers import footprint
+from helpers.archive import tar_gz, zip_bytes
 
 
 def zip_code(files: dict[str, str]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return buf.getvalue()
+    return zip_bytes(files)
 
 
 def make_function(session, name: str, source: str, *, handler: str = "app.handler", timeout: int = 10,
@@ -63,4 +57,4 @@ def make_tiny_qa_model(path):
     return path
 
 
-tar_gz = footprint.tar_gz  # model.tar.gz-style archives of text files: one builder for helpers and tests
+__all__ = ["tar_gz", "zip_code", "make_function", "wait_for", "read_queue", "make_tiny_qa_model"]
