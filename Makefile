@@ -52,10 +52,12 @@ test: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP) browser
 test-full: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP) browser
 	WORKSHOP_MODE=local WORKSHOP_PROFILE=quick $(BIN)/python -m pytest $(NBVAL) tests notebooks
 
-## Refresh the outputs nbval checks after changing a notebook (quick profile)
+## Rebuild the notebooks from their sources (labs/<room>/NN_name.py) and refresh the outputs nbval checks
+## (quick profile). ONLY=05 limits it to some labs.
 notebooks: $(STAMP) $(IAM_STAMP) $(CHECKOV_STAMP)
-	$(BIN)/python -m helpers.workshop run --profile quick --out build/quick
-	$(BIN)/python scripts/nbclean.py --outputs-from build/quick/notebooks notebooks/*.ipynb
+	$(BIN)/python -m helpers.notebooks build $(ONLY)
+	$(BIN)/python -m helpers.workshop run --profile quick --out build/quick $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python -m helpers.notebooks clean --outputs-from build/quick/notebooks $(ONLY)
 
 ## JupyterLab on the notebooks, for a person
 lab: $(STAMP) $(IAM_STAMP)

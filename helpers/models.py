@@ -13,8 +13,6 @@ import json
 import os
 from pathlib import Path
 
-CACHE_ENV = "WORKSHOP_MODEL_CACHE"
-DEFAULT_CACHE = Path.home() / ".cache" / "ml-events-workshop" / "models"
 
 
 def packaged_encoder() -> Path:
@@ -38,8 +36,14 @@ def resolve_base_model(name: str | None) -> str:
     return name
 
 
-def cache_root() -> Path:
-    root = Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+def cache_root(root: str | Path | None = None) -> Path:
+    """The folder trained models are cached in: `root` (a notebook passes `session.config.model_cache`),
+    else the workshop configuration's (`helpers.config`)."""
+    if root is None:
+        from helpers.config import Config
+
+        root = Config.from_env().model_cache
+    root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -1,19 +1,18 @@
 """Key results of a lab, for the person reading the notebook and for the
 workshop summary.
 
-`record(...)` shows the values in the notebook and, when the workshop runner
-executes the notebook (it sets WORKSHOP_RESULTS), also appends them to a
-JSON file the runner turns into the one-page summary.
+`record(target, ...)` returns the values for the notebook to show and, when
+the workshop runner executes the notebook (the session's `config.results`
+names a file), also merges them into that JSON file, which the runner turns
+into the one-page summary. Notebooks call it as `session.record(...)`.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 
-def record(**results) -> dict:
-    target = os.environ.get("WORKSHOP_RESULTS")
+def record(target: str | Path | None, **results) -> dict:
     if target:
         path = Path(target)
         data = json.loads(path.read_text()) if path.exists() else {}
@@ -38,12 +37,31 @@ def table(rows: list[dict], columns: list[str] | None = None):
     """A small pandas table for display (pandas renders nicely in Jupyter and in text).
 
     Messages are the point of most tables here, so columns are never truncated."""
-    import pandas as pd
-
-    pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.width", 250)
-
-    frame = pd.DataFrame(rows)
+    frame = _frame(rows)
     if columns is not None:
         frame = frame.reindex(columns=columns)
     return frame
+
+
+#: Display options for the workshop's tables, applied when a table is shown (never set globally).
+WIDE = ("display.max_colwidth", None, "display.width", 250)
+
+
+def _frame(rows):
+    """A DataFrame that shows every column in full, without touching pandas' global options."""
+    import pandas as pd
+
+    class Table(pd.DataFrame):
+        @property
+        def _constructor(self):
+            return Table
+
+        def __repr__(self) -> str:
+            with pd.option_context(*WIDE):
+                return super().__repr__()
+
+        def _repr_html_(self) -> str:  # Jupyter
+            with pd.option_context(*WIDE):
+                return super()._repr_html_()
+
+    return Table(rows)

@@ -30,8 +30,6 @@ def role_arn(account_id: str) -> str:
 
 
 def seed_local(rt) -> None:
-    from helpers.emulator import ACCOUNT_ID
-
     iam = rt.client("iam")
     try:
         iam.get_role(RoleName=EXECUTION_ROLE)
@@ -39,7 +37,7 @@ def seed_local(rt) -> None:
         iam.create_role(RoleName=EXECUTION_ROLE, AssumeRolePolicyDocument=json.dumps(TRUST),
                         Description="Execution role of the workshop (local mode)")
     s3 = rt.client("s3")
-    bucket = default_bucket(rt.region, ACCOUNT_ID)
+    bucket = default_bucket(rt.region, rt.account_id)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
         if rt.region == "us-east-1":

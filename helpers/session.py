@@ -1,10 +1,13 @@
 """One way for a notebook to get going: `get_session()`.
 
-It decides the mode once (parameter, else `WORKSHOP_MODE`, else "aws" when
-AWS credentials are configured and "local" when they are not), starts the
-embedded runtime in local mode, and hands back everything a lab needs:
-region, account id, a boto3 session, the default bucket, the execution role
-and the tags every resource gets. Notebooks never branch on the mode except
+It decides the mode once (parameter, else the configuration's mode, else
+"aws" when AWS credentials are configured and "local" when they are not),
+starts the embedded runtime in local mode, and hands back everything a lab
+needs: region, account id, a boto3 session, the default bucket, the execution
+role, the tags every resource gets and the workshop configuration
+(`helpers.config`). In local mode its clients are pointed at the runtime
+explicitly; the runtime also exports endpoint variables, but only for the
+SDKs that cannot be given an endpoint (the SageMaker SDK, awswrangler). Notebooks never branch on the mode except
 to skip a cell that cannot exist offline.
 """
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 
 import boto3
 
-from helpers import tagging
+from helpers import report, tagging
+from helpers.config import Config
 
 MODES = ("local", "aws")
 
@@ -30,17 +34,22 @@ class WorkshopSession:
     bucket: str
     role_arn: str
     tags: dict[str, str]
+    config: Config = field(default_factory=Config)
     runtime: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def local(self) -> bool:
         return self.mode == "local"
 
     def client(self, service: str, **kwargs):
+        """A boto3 client; in local mode it is pointed at the embedded runtime explicitly."""
+        if self.runtime is not None:
+            kwargs = {**self.runtime.client_config(), **kwargs}
         return self.boto.client(service, **kwargs)
 
     def resource(self, service: str, **kwargs):
+        if self.runtime is not None:
+            kwargs = {**self.runtime.client_config(), **kwargs}
         return self.boto.resource(service, **kwargs)
 
     @property
@@ -54,6 +63,10 @@ class WorkshopSession:
         if self.runtime is None:
             raise RuntimeError("The outbox exists in local mode only; in aws mode mail goes to real inboxes.")
         return self.runtime.outbox
+
+    def record(self, **results) -> dict:
+        """Show a lab's key results; the main job also gathers them into its summary (`config.results`)."""
+        return report.record(self.config.results, **results)
 
     def sagemaker(self):
         """The SageMaker Python SDK (v3) session for this workshop session.
@@ -76,16 +89,16 @@ class WorkshopSession:
         }
 
 
-def resolve_mode(mode: str | None = None) -> str:
-    """An explicit "local"/"aws" wins; "auto" (or None) defers to WORKSHOP_MODE, then
+def resolve_mode(mode: str | None = None, config: Config | None = None) -> str:
+    """An explicit "local"/"aws" wins; "auto" (or None) defers to the configuration (WORKSHOP_MODE), then
     picks aws when real AWS credentials are configured and local when they are not."""
     chosen = (mode or "auto").strip().lower()
     if chosen == "auto":
-        chosen = (os.environ.get("WORKSHOP_MODE") or "auto").strip().lower()
+        chosen = (config or Config.from_env()).mode
     if chosen == "auto":
-        from helpers import emulator as runtime
+        from helpers import emulator
 
-        if runtime.current() is not None or _points_at_loopback(os.environ.get("AWS_ENDPOINT_URL", "")):
+        if emulator.current() is not None or _points_at_loopback(os.environ.get("AWS_ENDPOINT_URL", "")):
             return "local"
         creds = boto3.Session().get_credentials()
         return "aws" if creds is not None else "local"
@@ -100,30 +113,39 @@ def _points_at_loopback(url: str) -> bool:
 
 
 def get_session(mode: str | None = None, *, event: str = "ml-events", region: str | None = None,
-                state_dir: str | Path | None = None) -> WorkshopSession:
-    """Return the workshop session for this kernel (starting local mode if needed)."""
-    resolved = resolve_mode(mode)
+                state_dir: str | Path | None = None, profile: str | None = None,
+                config: Config | None = None) -> WorkshopSession:
+    """Return the workshop session for this kernel (starting local mode if needed).
+
+    `config` defaults to the workshop configuration (`Config.from_env()`); `profile`, `region` and
+    `state_dir` override it (a notebook passes its `PROFILE` parameter)."""
+    config = (config or Config.from_env()).with_(profile=profile, region=region,
+                                                 state_dir=Path(state_dir) if state_dir else None)
+    resolved = resolve_mode(mode, config)
+    config = config.with_(mode=resolved)
     tags = tagging.workshop_tags(event)
     if resolved == "local":
-        from helpers import emulator as runtime, seed
+        from helpers import emulator, seed
 
-        rt = runtime.start(region or os.environ.get("WORKSHOP_REGION") or "us-east-1",
-                           state_dir or os.environ.get("WORKSHOP_STATE_DIR"))
-        boto = boto3.Session(region_name=rt.region)
+        rt = emulator.start(config.region or "us-east-1", config.state_dir, seed=seed.seed_local,
+                            job_cache_dir=config.job_cache)
+        creds = rt.client_config()
+        boto = boto3.Session(aws_access_key_id=creds["aws_access_key_id"],
+                             aws_secret_access_key=creds["aws_secret_access_key"], region_name=rt.region)
         return WorkshopSession(
-            mode="local", region=rt.region, account_id=runtime.ACCOUNT_ID, boto=boto,
-            bucket=seed.default_bucket(rt.region, runtime.ACCOUNT_ID),
-            role_arn=seed.role_arn(runtime.ACCOUNT_ID), tags=tags, runtime=rt,
+            mode="local", region=rt.region, account_id=rt.account_id, boto=boto,
+            bucket=seed.default_bucket(rt.region, rt.account_id),
+            role_arn=seed.role_arn(rt.account_id), tags=tags, config=config, runtime=rt,
         )
-    boto = boto3.Session(region_name=region) if region else boto3.Session()
+    boto = boto3.Session(region_name=config.region) if config.region else boto3.Session()
     region = boto.region_name or "us-east-1"
     ident = boto.client("sts").get_caller_identity()
     account = ident["Account"]
-    role = os.environ.get("WORKSHOP_EXECUTION_ROLE") or _studio_role(boto) or ident["Arn"]
+    role = config.execution_role or _studio_role(boto) or ident["Arn"]
     return WorkshopSession(
         mode="aws", region=region, account_id=account, boto=boto,
-        bucket=os.environ.get("WORKSHOP_BUCKET") or f"sagemaker-{region}-{account}",
-        role_arn=role, tags=tags,
+        bucket=config.bucket or f"sagemaker-{region}-{account}",
+        role_arn=role, tags=tags, config=config,
     )
 
 

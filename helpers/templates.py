@@ -17,9 +17,12 @@ from pathlib import Path
 
 import yaml
 
+from helpers.config import CHECKOV_VARIABLE, Config
+
 ROOT = Path(__file__).resolve().parent.parent
-#: The checkov executable: `WORKSHOP_CHECKOV` if set, else the repository's tool venv.
-CHECKOV_ENV = "WORKSHOP_CHECKOV"
+#: The checkov executable: the configuration's (`WORKSHOP_CHECKOV`, see helpers.config) if set, else the
+#: repository's tool venv.
+CHECKOV_ENV = CHECKOV_VARIABLE
 CHECKOV_DEFAULT = ROOT / ".venv-checkov" / "bin" / "checkov"
 
 
@@ -119,7 +122,7 @@ class CheckovReport:
 
 def checkov_executable() -> Path:
     """Where checkov is (raises `CheckovMissing`, saying how to install it, if it is not there)."""
-    exe = Path(os.environ.get(CHECKOV_ENV) or CHECKOV_DEFAULT)
+    exe = Config.from_env().checkov or CHECKOV_DEFAULT
     if not (exe.is_file() and os.access(exe, os.X_OK)):
         raise CheckovMissing(f"checkov not found at {exe}: run `make env` (it creates the pinned tool venv "
                              f".venv-checkov from requirements-checkov.lock), or set {CHECKOV_ENV} to a checkov "

@@ -2,10 +2,12 @@
 
     python -m helpers.workshop run [--profile full|quick] [--out build] [--only 02]
 
-Each notebook is executed with papermill in local mode (no AWS account
-needed) into `<out>/notebooks/`, one after another, each in a fresh kernel
-(so each proves it is self-sufficient). The key results each lab records
-(`helpers.report.record`) are gathered into `<out>/summary.md` and
+The notebooks are the labs of the registry (`labs.LABS`), in number order.
+Each is executed with papermill in local mode (no AWS account needed) into
+`<out>/notebooks/`, one after another, each in a fresh kernel (so each proves
+it is self-sufficient), configured through `helpers.config` (the job sets
+the kernel's WORKSHOP_* variables from one `Config`). The key results each lab
+records (`session.record`) are gathered into `<out>/summary.md` and
 `<out>/summary.json` with the status and duration of every lab.
 """
 from __future__ import annotations
@@ -19,12 +21,17 @@ import shutil
 import time
 from pathlib import Path
 
+from helpers.config import Config
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
 def numbered_notebooks(only: list[str] | None = None) -> list[Path]:
-    books = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    """The registry's notebooks in lab order (`only`: number prefixes such as "02")."""
+    from labs import LABS
+
+    books = [lab.notebook for lab in sorted(LABS, key=lambda lab: lab.number)]
     if only:
         books = [b for b in books if any(b.name.startswith(o) for o in only)]
     return books
@@ -36,9 +43,10 @@ def run_one(book: Path, out_dir: Path, profile: str, state_dir: Path) -> dict:
     results_file = out_dir / "results" / f"{book.stem}.json"
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.unlink(missing_ok=True)
+    config = Config.from_env().with_(mode="local", profile=profile, results=results_file,
+                                     state_dir=state_dir / book.stem)
     env_before = dict(os.environ)
-    os.environ.update(WORKSHOP_MODE="local", WORKSHOP_PROFILE=profile, WORKSHOP_RESULTS=str(results_file),
-                      WORKSHOP_STATE_DIR=str(state_dir / book.stem))
+    os.environ.update(config.to_env())  # the kernel's only input channel; restored below
     shutil.rmtree(state_dir / book.stem, ignore_errors=True)
     started = time.time()
     status, error = "passed", ""

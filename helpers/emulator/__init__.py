@@ -3,20 +3,43 @@
 moto, in-process on a free loopback port, is the control plane; a handful of
 stand-ins (see the modules of this package) add the data planes the labs
 need, each behind the real service's API. Start it with `start()`; starting
-it again in the same process returns the running one.
+it again in the same process returns the running one. The package imports
+nothing else of the project: what to create in a fresh account (`seed`) and
+where identical training jobs reuse their result (`job_cache_dir`) are
+passed in.
+
+Adding a stand-in: one module plus one routing entry.
+
+1. Write `helpers/emulator/<name>.py` with a class whose `routes()` returns
+   `{(botocore service name, operation name): handler}`, e.g.
+   `{("lambda", "Invoke"): self.invoke_call}`; a handler is
+   `handler(call, forward) -> Response`, where `call` is the decoded request
+   (`gateway.Call`: region, operation, path parameters, body...) and
+   `forward(call)` returns moto's answer (ask moto first when it should keep
+   the record, then do the work it does not). For URLs that are not AWS APIs
+   route a `gateway.PathPrefix(...)`. Something that only observes answers
+   returns `{(service, operation): hook}` from `response_hooks()` instead;
+   `hook(call, response)` runs after the call was answered. Reach moto's
+   state only through `moto_backends` (add an accessor there).
+2. Create it in `EmbeddedRuntime.start()` and pass it to `Gateway(...)` in
+   the `standins` tuple (the gateway builds its routing table from them;
+   two stand-ins routing one operation is an error). Calls nobody routes go
+   straight to moto. `tests/emulator/test_routing.py` checks that every
+   routed operation exists in botocore's model of its service.
 """
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import socket
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
+from helpers.emulator import moto_backends
 from helpers.emulator.events import CloudTrailEvents
 from helpers.emulator.faults import FaultInjector
 from helpers.emulator.gateway import Gateway
@@ -30,9 +53,6 @@ ACCOUNT_ID = "123456789012"
 ACCESS_KEY = "AKIAWORKSHOPLOCAL000"
 SECRET_KEY = "local-mode-secret-not-a-real-credential"
 
-# Endpoint variables boto3 (>= 1.28), awswrangler and the SageMaker SDK honour.
-_ENDPOINT_VARS = ("AWS_ENDPOINT_URL",)
-
 _lock = threading.Lock()
 _current: "EmbeddedRuntime | None" = None
 
@@ -41,6 +61,10 @@ _current: "EmbeddedRuntime | None" = None
 class EmbeddedRuntime:
     region: str = "us-east-1"
     state_dir: Path | None = None
+    # called with the runtime after it started and after every reset(): what a fresh account needs
+    seed: "Callable[[EmbeddedRuntime], None] | None" = None
+    # where identical training jobs keep and reuse their result; None: every job trains
+    job_cache_dir: Path | None = None
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -51,6 +75,8 @@ class EmbeddedRuntime:
             self.state_dir = Path(tempfile.mkdtemp(prefix="workshop-runtime-"))
         self.state_dir = Path(self.state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self.job_cache_dir is not None:
+            self.job_cache_dir = Path(self.job_cache_dir)
         self._server = None
         self._thread: threading.Thread | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -67,27 +93,28 @@ class EmbeddedRuntime:
     def start(self) -> "EmbeddedRuntime":
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from werkzeug.serving import make_server
 
-        _speed_up_moto()
+        moto_backends.speed_up()
         if not self.port:
             self.port = _free_port(self.host)
-        self.gateway = Gateway(DomainDispatcherApplication(create_backend_app))
         self.faults = FaultInjector()
         self.outbox = Outbox(self.state_dir / "outbox")
         self.outbox.clear()  # moto starts empty, so the mail it "sent" before is gone too
-        self.lambdas = LambdaRunner(self.state_dir, self._function_env, ACCOUNT_ID)
-        self.streams = StreamPoller(ACCOUNT_ID, self.lambdas.invoke, self._send_sqs)
-        self.http_apis = HttpApiStandIn(ACCOUNT_ID, self.lambdas, self.endpoint_url, self.region)
-        self.gateway.before.append(self.faults)
+        self.lambdas = LambdaRunner(self.state_dir, self._function_env, self.account_id)
+        self.streams = StreamPoller(self.account_id, self.lambdas.invoke, self._send_sqs)
+        self.http_apis = HttpApiStandIn(self.account_id, self.lambdas, self.endpoint_url, self.region)
         self.sagemaker = SageMakerStandIn(self)
-        for standin in (self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox), self.sagemaker):
-            self.gateway.add(standin)
-        # CloudTrail -> EventBridge: sees SageMaker Create* calls first and answers them through the others
+        # CloudTrail -> EventBridge: response hooks after SageMaker Create* calls were answered
         self.events = CloudTrailEvents(self)
-        self.gateway.standins.insert(0, self.events)
+        self.gateway = Gateway(
+            moto_backends.wsgi_app(),
+            standins=(self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox), self.sagemaker,
+                      self.events),
+            before=(self.faults,),
+        )
+        MotoRequestHandler = moto_backends.request_handler()
+
         class Quiet(MotoRequestHandler):
             def log_request(self, *args, **kwargs) -> None:  # one line per call drowns notebooks
                 pass
@@ -126,11 +153,7 @@ class EmbeddedRuntime:
             import shutil
 
             shutil.rmtree(self.state_dir, ignore_errors=True)
-        for k, v in self._saved_env.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        self._restore_env()
         with _lock:
             if _current is self:
                 _current = None
@@ -148,10 +171,22 @@ class EmbeddedRuntime:
         self._seed()
 
     # -- environment ------------------------------------------------------------
+    def client_config(self) -> dict[str, str]:
+        """What a boto3 client (or resource) needs to reach this runtime explicitly:
+        `boto3.client("s3", **rt.client_config())`."""
+        return {"endpoint_url": self.endpoint_url, "aws_access_key_id": ACCESS_KEY,
+                "aws_secret_access_key": SECRET_KEY, "region_name": self.region}
+
     def _export_env(self) -> None:
+        """The one place the runtime writes `os.environ` (restored by stop()).
+
+        For the SDKs that cannot be given an endpoint (the SageMaker SDK,
+        awswrangler) and for code that creates plain boto3 clients: endpoint,
+        credentials and region of this runtime; the SageMaker SDK also builds
+        its own regional STS endpoint (AWS_ENDPOINT_URL_STS) and checks roles
+        and sends telemetry unless told not to."""
         values = {
             "AWS_ENDPOINT_URL": self.endpoint_url,
-            # The SageMaker SDK builds its own regional STS endpoint; boto3 honours this one.
             "AWS_ENDPOINT_URL_STS": self.endpoint_url,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
@@ -167,15 +202,24 @@ class EmbeddedRuntime:
             self._saved_env.setdefault(k, os.environ.get(k))
             os.environ[k] = v
 
+    def _restore_env(self) -> None:
+        for k, v in self._saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self._saved_env.clear()
+
     def _function_env(self) -> dict[str, str]:
         """The environment every Lambda worker starts from (before its own variables)."""
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                 "OMP_NUM_THREADS", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
         env = {k: os.environ[k] for k in keep if k in os.environ}
+        cfg = self.client_config()
         env.update(
-            AWS_ENDPOINT_URL=self.endpoint_url,
-            AWS_ACCESS_KEY_ID=ACCESS_KEY,
-            AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+            AWS_ENDPOINT_URL=cfg["endpoint_url"],
+            AWS_ACCESS_KEY_ID=cfg["aws_access_key_id"],
+            AWS_SECRET_ACCESS_KEY=cfg["aws_secret_access_key"],
             AWS_SESSION_TOKEN="local",
             AWS_REGION=self.region,
             AWS_DEFAULT_REGION=self.region,
@@ -189,8 +233,7 @@ class EmbeddedRuntime:
     def client(self, service: str, region: str | None = None):
         import boto3
 
-        return boto3.client(service, region_name=region or self.region, endpoint_url=self.endpoint_url,
-                            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+        return boto3.client(service, **{**self.client_config(), "region_name": region or self.region})
 
     def _send_sqs(self, queue_arn: str, body: str, region: str) -> None:
         name = queue_arn.rsplit(":", 1)[-1]
@@ -255,33 +298,9 @@ class EmbeddedRuntime:
         return self._logs
 
     def _seed(self) -> None:
-        """The basics every lab expects to find (idempotent)."""
-        from helpers import seed
-
-        seed.seed_local(self)
-
-
-def _speed_up_moto() -> None:
-    """Two per-request costs in moto whose answers never change in a running
-    process: listing its own package directory to route a request, and
-    introspecting a response class for its method names. Computing each once
-    roughly halves the server time of a call (see benchmarks/README)."""
-    import functools
-
-    import moto.backends as mb
-    import moto.core.responses as mr
-
-    if not getattr(mb.list_of_moto_modules, "_cached", False):
-        modules = tuple(mb.list_of_moto_modules())
-
-        def cached():
-            return modules
-
-        cached._cached = True  # type: ignore[attr-defined]
-        mb.list_of_moto_modules = cached
-    if not hasattr(mr.method_names_from_class, "cache_info"):
-        original = mr.method_names_from_class
-        mr.method_names_from_class = functools.lru_cache(maxsize=None)(original)
+        """What the caller said a fresh account needs (idempotent), if anything."""
+        if self.seed is not None:
+            self.seed(self)
 
 
 def _free_port(host: str) -> int:
@@ -290,18 +309,21 @@ def _free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
-def start(region: str = "us-east-1", state_dir: str | Path | None = None) -> EmbeddedRuntime:
-    """Start the embedded runtime, or return the one already running in this process."""
+def start(region: str = "us-east-1", state_dir: str | Path | None = None, *,
+          seed: Callable[[EmbeddedRuntime], None] | None = None,
+          job_cache_dir: str | Path | None = None) -> EmbeddedRuntime:
+    """Start the embedded runtime, or return the one already running in this process.
+
+    `seed(runtime)` runs after start and after every `reset()`; `job_cache_dir` is where
+    identical training jobs reuse their result (None: no cache)."""
     global _current
     with _lock:
         if _current is not None and _current.running:
             if not os.environ.get("AWS_ENDPOINT_URL"):
                 _current._export_env()
             return _current
-        kwargs = {"region": region}
-        if state_dir is not None:
-            kwargs["state_dir"] = Path(state_dir)
-        rt = EmbeddedRuntime(**kwargs)
+        rt = EmbeddedRuntime(region=region, state_dir=Path(state_dir) if state_dir is not None else None,
+                             seed=seed, job_cache_dir=Path(job_cache_dir) if job_cache_dir is not None else None)
         rt.start()
         _current = rt
         atexit.register(rt.stop)

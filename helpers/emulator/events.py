@@ -6,8 +6,9 @@ event; rules whose event pattern matches send it to their targets (a Lambda
 function is invoked asynchronously). moto stores rules and targets but emits
 no such events and runs no functions. This stand-in closes the loop:
 
-- after a successful SageMaker `Create*` call passes through the gateway, it
-  builds the event CloudTrail would (`detail.eventName`, `requestParameters`
+- after a successful SageMaker `Create*` call was answered (a response hook of
+  the gateway: it runs after the stand-in or moto answered), it builds the
+  event CloudTrail would (`detail.eventName`, `requestParameters`
   and `responseElements` in CloudTrail's lowerCamelCase, `userIdentity`...);
 - it matches the event against the enabled rules of the default bus with
   moto's own event-pattern matcher (prefix, anything-but, exists, ...);
@@ -29,13 +30,14 @@ import time
 import uuid
 from collections import deque
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from werkzeug.wrappers import Response
 
-from helpers.emulator.gateway import Call
+from helpers.emulator import moto_backends
+from helpers.emulator.gateway import Call, service_model
 
-# service (SigV4 name) -> (EventBridge source, CloudTrail eventSource)
+# service (botocore name) -> (EventBridge source, CloudTrail eventSource)
 SOURCES = {"sagemaker": ("aws.sagemaker", "sagemaker.amazonaws.com")}
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 RETRY_DELAYS = (1.0, 2.0)  # Lambda retries async invocations twice (1 and 2 minutes on AWS; seconds here)
@@ -64,16 +66,9 @@ def cloudtrail_shape(value: Any, shape) -> Any:
     return value
 
 
-_models: dict[str, Any] = {}
-
-
 def _operation(service: str, name: str):
-    import botocore.session
-
-    if service not in _models:
-        _models[service] = botocore.session.get_session().get_service_model(service)
     try:
-        return _models[service].operation_model(name)
+        return service_model(service).operation_model(name)
     except Exception:  # noqa: BLE001 - an operation botocore does not know: no shapes
         return None
 
@@ -120,9 +115,7 @@ def matches(pattern: str | None, event: dict) -> bool:
     """EventBridge pattern matching, with moto's matcher (the one its TestEventPattern uses)."""
     if not pattern:
         return False  # a scheduled rule has no pattern and matches no event
-    from moto.events.models import EventPattern
-
-    return EventPattern.load(pattern).matches_event(event)
+    return moto_backends.event_pattern_matches(pattern, event)
 
 
 def _input_for(target: dict, event: dict) -> tuple[bytes | None, str]:
@@ -141,7 +134,7 @@ def _input_for(target: dict, event: dict) -> tuple[bytes | None, str]:
 
 
 class CloudTrailEvents:
-    """Stand-in: emits CloudTrail-shaped events for SageMaker Create* calls to EventBridge rules."""
+    """Response hooks: CloudTrail-shaped events for SageMaker Create* calls, to EventBridge rules."""
 
     def __init__(self, runtime) -> None:
         self.rt = runtime
@@ -153,32 +146,25 @@ class CloudTrailEvents:
         self._clients_lock = threading.Lock()
 
     # -- gateway ------------------------------------------------------------------
-    def handle(self, call: Call, forward: Callable[[Call], Response]) -> Response | None:
-        if call.service not in SOURCES or not call.target.startswith("Create"):
-            return None
-        response = self._downstream(call, forward)
-        if response.status_code == 200:
-            try:
-                request, answer = call.json(), json.loads(response.get_data() or b"{}")
-            except ValueError:
-                return response
-            auth = call.headers.get("authorization", "")
-            key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else ""
-            event = build_event(call.service, call.target, call.region, self.rt.account_id, request, answer,
-                                access_key=key, user_agent=call.headers.get("user-agent", ""),
-                                request_id=response.headers.get("x-amzn-RequestId", ""))
-            self._start(self.publish, event, call.region)
-        return response
+    def response_hooks(self) -> dict:
+        """A response hook for every Create* operation of the services CloudTrail reports here."""
+        return {(service, op): self.after_create for service in SOURCES
+                for op in service_model(service).operation_names if op.startswith("Create")}
 
-    def _downstream(self, call: Call, forward) -> Response:
-        """The answer the rest of the gateway would give (other stand-ins first, then moto)."""
-        for standin in self.rt.gateway.standins:
-            if standin is self:
-                continue
-            response = standin.handle(call, forward)
-            if response is not None:
-                return response
-        return forward(call)
+    def after_create(self, call: Call, response: Response) -> None:
+        """After the call was answered (by a stand-in or moto): a successful one becomes an event."""
+        if response.status_code != 200:
+            return
+        try:
+            request, answer = call.json(), json.loads(response.get_data() or b"{}")
+        except ValueError:
+            return
+        auth = call.headers.get("authorization", "")
+        key = auth.split("Credential=", 1)[1].split("/", 1)[0] if "Credential=" in auth else ""
+        event = build_event(call.api, call.operation, call.region, self.rt.account_id, request, answer,
+                            access_key=key, user_agent=call.headers.get("user-agent", ""),
+                            request_id=response.headers.get("x-amzn-RequestId", ""))
+        self._start(self.publish, event, call.region)
 
     # -- EventBridge --------------------------------------------------------------
     def _start(self, fn, *args) -> None:
@@ -212,11 +198,8 @@ class CloudTrailEvents:
             if region not in self._clients:
                 import boto3
 
-                from helpers.emulator import ACCESS_KEY, SECRET_KEY
-
                 self._clients[region] = boto3.session.Session().client(
-                    "events", region_name=region, endpoint_url=self.rt.endpoint_url,
-                    aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+                    "events", **{**self.rt.client_config(), "region_name": region})
             return self._clients[region]
 
     def _rules(self, region: str) -> list[dict]:

@@ -1,8 +1,10 @@
 """Fault injection: make a service fail the way real services sometimes do.
 
 Used by the registration lab and benchmark to show that identity-provider
-failures are retried and, when they persist, parked rather than lost. A rule
-fails a fraction of a service's calls (transient, like throttling or a 5xx)
+failures are retried and, when they persist, parked rather than lost. It is a
+*before* hook of the gateway: it sees every call first and may answer it. A
+rule (service = the SigV4 signing name; operations = decoded operation
+names) fails a fraction of a service's calls (transient, like throttling or a 5xx)
 or every call whose body mentions a given string (persistent, like a user
 the identity provider keeps rejecting).
 """
@@ -62,7 +64,7 @@ class FaultInjector:
             for rule in self.rules:
                 if rule.service != call.service:
                     continue
-                if rule.operations and call.target not in rule.operations:
+                if rule.operations and call.operation not in rule.operations:
                     continue
                 hit = False
                 if rule.when_body_contains:

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 
 from werkzeug.wrappers import Response
 
-from helpers.emulator.gateway import Call
+from helpers.emulator import moto_backends
+from helpers.emulator.gateway import Call, PathPrefix
 
 PREFIX = "/_aws/execute-api/"
 _POOL = cf.ThreadPoolExecutor(max_workers=16, thread_name_prefix="httpapi")
@@ -37,36 +38,35 @@ class HttpApiStandIn:
         self.region = region
 
     def _backend(self, region: str):
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        return apigatewayv2_backends[self.account_id][region]
+        return moto_backends.apigatewayv2(self.account_id, region)
 
     def endpoint_for(self, api_id: str) -> str:
         return f"{self.base_url}{PREFIX}{api_id}"
 
-    def handle(self, call: Call, forward) -> Response | None:
-        if call.path.startswith(PREFIX):
-            return self._serve(call)
-        if call.service == "apigateway" and call.path.rstrip("/") in ("/v2/apis",) and call.method == "POST":
-            response = forward(call)
-            if response.status_code < 300:
-                data = json.loads(response.get_data())
-                api = self._backend(call.region).apis.get(data.get("apiId", ""))
-                if api is not None:
-                    api.api_endpoint = self.endpoint_for(api.api_id)
-                    data["apiEndpoint"] = api.api_endpoint
-                    response.set_data(json.dumps(data))
-            return response
-        return None
+    def routes(self) -> dict:
+        return {PathPrefix(PREFIX): self.serve_call, ("apigatewayv2", "CreateApi"): self.create_api_call}
+
+    def create_api_call(self, call: Call, forward) -> Response:
+        """moto stores the API; its ApiEndpoint becomes this runtime's URL for it."""
+        response = forward(call)
+        if response.status_code < 300:
+            data = json.loads(response.get_data())
+            api = self._backend(call.region).apis.get(data.get("apiId", ""))
+            if api is not None:
+                api.api_endpoint = self.endpoint_for(api.api_id)
+                data["apiEndpoint"] = api.api_endpoint
+                response.set_data(json.dumps(data))
+        return response
 
     # -- serving ------------------------------------------------------------------
     def _find_api(self, api_id: str):
-        from moto.apigatewayv2.models import apigatewayv2_backends
-
-        for region, backend in apigatewayv2_backends[self.account_id].items():
+        for region, backend in moto_backends.regions("apigatewayv2", self.account_id):
             if api_id in backend.apis:
                 return region, backend.apis[api_id]
         return None, None
+
+    def serve_call(self, call: Call, forward) -> Response:
+        return self._serve(call)
 
     def _serve(self, call: Call) -> Response:
         rest = call.path[len(PREFIX):]

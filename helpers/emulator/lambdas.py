@@ -27,14 +27,14 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+from urllib.parse import unquote
 
 from werkzeug.wrappers import Response
 
+from helpers.emulator import moto_backends
 from helpers.emulator.gateway import Call, json_error
 
 BOOTSTRAP = Path(__file__).with_name("_bootstrap.py")
-INVOKE_PATH = "/2015-03-31/functions/"
-FUNCTIONS_PATH = INVOKE_PATH  # DeleteFunction is DELETE <FUNCTIONS_PATH><name>
 
 
 @dataclass
@@ -224,9 +224,7 @@ class LambdaRunner:
 
     # -- function lookup -----------------------------------------------------
     def _backend(self, region: str):
-        from moto.awslambda.models import lambda_backends
-
-        return lambda_backends[self.account_id][region]
+        return moto_backends.lambda_(self.account_id, region)
 
     def spec_for(self, name: str, region: str, qualifier: str | None = None) -> FunctionSpec:
         fn = self._backend(region).get_function(name, qualifier)
@@ -381,26 +379,19 @@ class LambdaRunner:
                 if w.proc.poll() is None and (name is None or f":function:{name}:" in key + ":")
             )
 
-    # -- the Invoke API ------------------------------------------------------
-    def handle(self, call: Call, forward) -> Response | None:
-        if call.service == "lambda" and call.method == "DELETE" and call.path.startswith(FUNCTIONS_PATH):
-            rest = call.path[len(FUNCTIONS_PATH):]
-            if rest and "/" not in rest.strip("/") and not call.query.get("Qualifier"):
-                response = forward(call)  # DeleteFunction: moto forgets it, then its workers go
-                if response.status_code < 300:
-                    from urllib.parse import unquote
+    # -- the Lambda API --------------------------------------------------------
+    def routes(self) -> dict:
+        return {("lambda", "Invoke"): self.invoke_call, ("lambda", "DeleteFunction"): self.delete_function_call}
 
-                    self.retire(unquote(rest.strip("/")))
-                return response
-            return None
-        if call.service != "lambda" or call.method != "POST":
-            return None
-        if not (call.path.startswith(INVOKE_PATH) and call.path.endswith("/invocations")):
-            return None
-        name = call.path[len(INVOKE_PATH) : -len("/invocations")]
-        from urllib.parse import unquote
+    def delete_function_call(self, call: Call, forward) -> Response:
+        """DeleteFunction: moto forgets the function, then its workers go (not for one version)."""
+        response = forward(call)
+        if response.status_code < 300 and not call.query.get("Qualifier"):
+            self.retire(unquote(call.path_params["FunctionName"]))
+        return response
 
-        name = unquote(name)
+    def invoke_call(self, call: Call, forward) -> Response:
+        name = unquote(call.path_params["FunctionName"])
         qualifier = call.query.get("Qualifier")
         invocation_type = call.headers.get("x-amz-invocation-type", "RequestResponse")
         try:

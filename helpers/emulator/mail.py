@@ -18,8 +18,6 @@ from werkzeug.wrappers import Response
 
 from helpers.emulator.gateway import Call
 
-SEND_PATH = "/v2/email/outbound-emails"
-
 
 @dataclass
 class Mail:
@@ -77,9 +75,11 @@ class MailStandIn:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
 
-    def handle(self, call: Call, forward) -> Response | None:
-        if call.service != "ses" or call.method != "POST" or call.path.rstrip("/") != SEND_PATH:
-            return None
+    def routes(self) -> dict:
+        return {("sesv2", "SendEmail"): self.send_email_call}
+
+    def send_email_call(self, call: Call, forward) -> Response:
+        """moto validates and answers; a sent message then lands in the outbox."""
         response = forward(call)
         if response.status_code != 200:
             return response

@@ -38,7 +38,8 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Response
 
-from helpers.emulator.gateway import Call, json_error
+from helpers.emulator import moto_backends
+from helpers.emulator.gateway import Call, json_error, service_model
 from helpers.emulator.lambdas import FunctionSpec, Worker
 
 INFERENCE_BOOTSTRAP = Path(__file__).with_name("_inference_bootstrap.py")
@@ -61,6 +62,8 @@ class SageMakerStandIn:
         self.rt = runtime
         self.root = Path(runtime.state_dir) / "sagemaker"
         self.root.mkdir(parents=True, exist_ok=True)
+        # where identical training jobs reuse their result (None: every job trains)
+        self.cache_dir: Path | None = getattr(runtime, "job_cache_dir", None)
         self._jobs: dict[str, subprocess.Popen] = {}
         self._endpoints: dict[str, Worker] = {}
         self._lock = threading.Lock()
@@ -68,44 +71,55 @@ class SageMakerStandIn:
 
     # -- moto access ------------------------------------------------------------
     def _backend(self, region: str):
-        from moto.sagemaker.models import sagemaker_backends
-
-        return sagemaker_backends[self.rt.account_id][region]
+        return moto_backends.sagemaker(self.rt.account_id, region)
 
     # -- routing ------------------------------------------------------------------
-    def handle(self, call: Call, forward) -> Response | None:
-        if call.service != "sagemaker":
-            return None
-        if call.path.startswith("/endpoints/") and call.path.endswith("/invocations"):
-            return self._invoke(call)
-        op = call.target
-        if op == "CreateTrainingJob":
-            response = forward(call)
-            if response.status_code == 200:
-                self._start_job(call.json(), call.region)
-            return response
-        if op == "StopTrainingJob":
-            name = call.json().get("TrainingJobName", "")
-            proc = self._jobs.get(name)
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                return Response("{}", mimetype="application/x-amz-json-1.1")
-            return self._stop_not_running(name, call.region)
-        if op == "CreateEndpoint":
-            response = forward(call)
-            if response.status_code == 200:
-                self._start_endpoint(call.json()["EndpointName"], call.region)
-            return response
-        if op.startswith("Describe"):
-            return _omit_empty(forward(call))
-        if op == "DeleteEndpoint":
-            name = call.json().get("EndpointName", "")
-            with self._lock:
-                worker = self._endpoints.pop(name, None)
-            if worker:
-                worker.stop()
-            return forward(call)
-        return None
+    def routes(self) -> dict:
+        table = {
+            ("sagemaker", "CreateTrainingJob"): self.create_training_job_call,
+            ("sagemaker", "StopTrainingJob"): self.stop_training_job_call,
+            ("sagemaker", "CreateEndpoint"): self.create_endpoint_call,
+            ("sagemaker", "DeleteEndpoint"): self.delete_endpoint_call,
+            ("sagemaker-runtime", "InvokeEndpoint"): self.invoke_endpoint_call,
+        }
+        for op in service_model("sagemaker").operation_names:
+            if op.startswith("Describe"):
+                table[("sagemaker", op)] = self.describe_call
+        return table
+
+    def create_training_job_call(self, call: Call, forward) -> Response:
+        response = forward(call)
+        if response.status_code == 200:
+            self._start_job(call.json(), call.region)
+        return response
+
+    def stop_training_job_call(self, call: Call, forward) -> Response:
+        name = call.json().get("TrainingJobName", "")
+        proc = self._jobs.get(name)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            return Response("{}", mimetype="application/x-amz-json-1.1")
+        return self._stop_not_running(name, call.region)
+
+    def create_endpoint_call(self, call: Call, forward) -> Response:
+        response = forward(call)
+        if response.status_code == 200:
+            self._start_endpoint(call.json()["EndpointName"], call.region)
+        return response
+
+    def describe_call(self, call: Call, forward) -> Response:
+        return _omit_empty(forward(call))
+
+    def delete_endpoint_call(self, call: Call, forward) -> Response:
+        name = call.json().get("EndpointName", "")
+        with self._lock:
+            worker = self._endpoints.pop(name, None)
+        if worker:
+            worker.stop()
+        return forward(call)
+
+    def invoke_endpoint_call(self, call: Call, forward) -> Response:
+        return self._invoke(call)
 
     # -- training jobs --------------------------------------------------------------
     def _start_job(self, req: dict, region: str) -> None:
@@ -152,7 +166,7 @@ class SageMakerStandIn:
             self._transition(job, "Training", "Training image download completed. Training in progress.")
             if self._stopped_before_start(job, name):
                 return
-            cached = _job_cache(channels, code_dir, user_hps)
+            cached = _job_cache(self.cache_dir, channels, code_dir, user_hps)
             if cached is not None and (cached / "DONE").exists():
                 log.write(f"Reusing the model trained earlier with the same data, code and hyperparameters "
                           f"({cached.name}); delete {cached} to train again.")
@@ -189,7 +203,7 @@ class SageMakerStandIn:
                     job.training_job_status = "Failed"
                     job.failure_reason = f"MaxRuntimeExceeded: the job ran longer than {limit:.0f} s"
                 elif job.training_job_status == "Failed":
-                    reason = next((l for l in reversed(tail) if l.strip()), "")
+                    reason = next((t for t in reversed(tail) if t.strip()), "")
                     job.failure_reason = f"AlgorithmError: {reason[-500:]}, exit code: {code}"
                 self._transition(job, job.training_job_status, getattr(job, "failure_reason", None) or "Training job stopped")
             else:
@@ -405,7 +419,7 @@ class SageMakerStandIn:
         threading.Thread(target=load, name=f"endpoint-{name}", daemon=True).start()
 
     def _invoke(self, call: Call) -> Response:
-        name = unquote(call.path[len("/endpoints/"): -len("/invocations")])
+        name = unquote(call.path_params["EndpointName"])
         with self._lock:
             worker = self._endpoints.get(name)
         if worker is None:
@@ -501,18 +515,16 @@ def _timed_out(limit: float, job) -> bool:
     return start is not None and (_now() - start).total_seconds() >= limit - 1
 
 
-def _job_cache(channels: dict[str, Path], code_dir: Path, hps: dict) -> Path | None:
-    """Local mode only: where a job with these exact inputs keeps its result.
+def _job_cache(cache_dir: Path | None, channels: dict[str, Path], code_dir: Path, hps: dict) -> Path | None:
+    """Local mode only: where a job with these exact inputs keeps its result (None: no cache).
 
     Training the labs' models takes minutes on a laptop CPU; re-running the
     workshop must not retrain what is already trained. The key covers every
-    input file, the code and the hyperparameters; set WORKSHOP_JOB_CACHE=off
-    to always train."""
-    if os.environ.get("WORKSHOP_JOB_CACHE", "on") == "off":
+    input file, the code and the hyperparameters; a runtime started without
+    a job cache folder always trains."""
+    if cache_dir is None:
         return None
     import hashlib
-
-    from helpers.models import cache_root
 
     h = hashlib.sha256(json.dumps(hps, sort_keys=True).encode())
     roots = [p for name, p in sorted(channels.items()) if name != "sm_drivers"] + [code_dir]
@@ -520,7 +532,7 @@ def _job_cache(channels: dict[str, Path], code_dir: Path, hps: dict) -> Path | N
         for f in sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
-    return cache_root() / "training-jobs" / h.hexdigest()[:16]
+    return Path(cache_dir) / h.hexdigest()[:16]
 
 
 def _store_cache(cached: Path, dirs: dict, log_lines: list[str], metrics: dict) -> None:

@@ -38,9 +38,8 @@ from typing import Any, Callable
 
 from werkzeug.wrappers import Response
 
+from helpers.emulator import moto_backends
 from helpers.emulator.gateway import Call
-
-ESM_PATH = "/2015-03-31/event-source-mappings"
 
 
 @dataclass
@@ -82,30 +81,33 @@ class StreamPoller:
 
     # -- moto access -----------------------------------------------------------
     def _lambda(self, region: str):
-        from moto.awslambda.models import lambda_backends
-
-        return lambda_backends[self.account_id][region]
+        return moto_backends.lambda_(self.account_id, region)
 
     def _table_for(self, region: str, stream_arn: str):
-        from moto.dynamodb.models import dynamodb_backends
-
         table_name = stream_arn.split(":", 5)[5].split("/")[1]
-        return dynamodb_backends[self.account_id][region].get_table(table_name)
+        return moto_backends.dynamodb(self.account_id, region).get_table(table_name)
 
     def _esm(self, m: _Mapping):
         return self._lambda(m.region).get_event_source_mapping(m.uuid)
 
     # -- the Lambda API ----------------------------------------------------------
-    def handle(self, call: Call, forward) -> Response | None:
-        if call.service != "lambda" or not call.path.startswith(ESM_PATH):
-            return None
+    def routes(self) -> dict:
+        return {("lambda", "CreateEventSourceMapping"): self.create_mapping_call,
+                ("lambda", "DeleteEventSourceMapping"): self.delete_mapping_call}
+
+    def create_mapping_call(self, call: Call, forward) -> Response:
+        """moto stores the mapping; a DynamoDB stream's mapping is then polled here."""
         response = forward(call)
-        if call.method == "POST" and response.status_code in (200, 201, 202):
+        if response.status_code in (200, 201, 202):
             data = json.loads(response.get_data())
             if ":dynamodb:" in data.get("EventSourceArn", ""):
                 self.attach(data["UUID"], call.region)
-        elif call.method == "DELETE" and response.status_code < 300:
-            self.detach(call.path.rstrip("/").rsplit("/", 1)[-1])
+        return response
+
+    def delete_mapping_call(self, call: Call, forward) -> Response:
+        response = forward(call)
+        if response.status_code < 300:
+            self.detach(call.path_params["UUID"])
         return response
 
     def attach(self, uuid: str, region: str) -> None:

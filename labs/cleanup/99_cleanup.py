@@ -1,8 +1,9 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/99_cleanup.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
-# 07 · Cleaning up: find everything the workshop made, delete it in order
+# 99 · Cleaning up: find everything the workshop made, delete it in order
 
 **What you will build.** The last step of every event: an **inventory** of everything the labs created, found by
 the tags every resource carries (`workshop=ml-events`, `event=<name>`) across the services the labs use, and a
@@ -22,19 +23,17 @@ md("""
 the notebook shows what it would delete and stops there.
 """),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 DRY_RUN_ONLY = False
 """, "parameters"),
 code("""
+from helpers import get_session, report
 from helpers.resources import cleanup, inventory
 from labs.cleanup import rehearsal as footprint
-from helpers import get_session, report
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -150,7 +149,7 @@ again = cleanup.run(session, steps, dry_run=DRY_RUN_ONLY, progress=False)
 print(again.summary())
 """),
 code("""
-report.record(found=len(found), kinds=len(found.kinds()), deleted=result.counts().get("deleted", 0),
+session.record(found=len(found), kinds=len(found.kinds()), deleted=result.counts().get("deleted", 0),
               failed=len(result.failed), left=len(left), kept_training_jobs=len(kept),
               emulator_gaps=len(found.gaps))
 """),
@@ -173,4 +172,3 @@ md("""
   the whole thing safe to run twice.
 """),
 ]
-new("notebooks/07_cleanup.ipynb", cells)

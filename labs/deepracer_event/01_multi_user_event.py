@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/01_multi_user_event.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 01 · Running a DeepRacer event from one sponsoring account
@@ -21,10 +22,8 @@ of an account are free). Racers' training is what costs money: $3.50 per trainin
 """),
 md("## Parameters"),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 DISPLAY_NAME = "Summit DeepRacer Cup"
 RACERS_EXPECTED = 300
@@ -38,10 +37,10 @@ ADMIN_EMAILS = ["deepracer-admins@example.com"]
 code("""
 import matplotlib.pyplot as plt
 
-from labs.deepracer_event import deepracer, event, identity, spend
 from helpers import get_session, report
+from labs.deepracer_event import deepracer, event, identity, spend
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -158,7 +157,7 @@ steps = [
 report.table([{"step": name, **fn()} for name, fn in steps])
 """),
 code("""
-report.record(racers_expected=RACERS_EXPECTED, projected_spend_usd=projection.spend,
+session.record(racers_expected=RACERS_EXPECTED, projected_spend_usd=projection.spend,
               p95_wait_min=projection.p95_wait, limits_to_raise=[c.name for c in checks if not c.ok],
               safe_quota_hours=safe_quota)
 """),
@@ -171,4 +170,3 @@ md("""
 Next: notebook 02 opens registration.
 """),
 ]
-new("notebooks/01_multi_user_event.ipynb", cells)

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from helpers.aws import BILLING_REGION  # noqa: F401 - the only region that publishes billing metrics
 from helpers.tagging import check_event_name
 
 # Budget notifications: an early warning on what was spent, and a warning on
@@ -30,7 +31,6 @@ BUDGET_NOTIFICATIONS = (
      "Threshold": 100.0, "ThresholdType": "PERCENTAGE"},
 )
 MAX_EMAIL_SUBSCRIBERS = 10  # AWS Budgets: email subscribers per notification
-BILLING_REGION = "us-east-1"  # the only region that publishes billing metrics
 ALARM_PERIOD_SECONDS = 21_600  # billing metrics arrive about every 6 hours
 
 

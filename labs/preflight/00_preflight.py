@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/00_preflight.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 00 · Preflight: is this account ready for the workshop?
@@ -14,17 +15,15 @@ created**.
 """),
 md("## Parameters"),
 code("""
-import os
-
 MODE = "auto"      # "local", "aws", or "auto" (aws when AWS credentials are configured)
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 """, "parameters"),
 code("""
 from helpers import get_session, report
 from labs.preflight import checks as preflight
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 report.table([{"setting": k, "value": v} for k, v in session.summary().items()])
 """),
 md("""
@@ -79,8 +78,7 @@ code("""
 report.table(preflight.LAB_PLAN)
 """),
 code("""
-report.record(mode=session.mode, denied_actions=len(missing),
+session.record(mode=session.mode, denied_actions=len(missing),
               identity_center=next(r["value"] for r in limits if "Identity Center" in r["limit"]) != "none: enable it first")
 """),
 ]
-new("notebooks/00_preflight.ipynb", cells)

@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/05_qa_on_lambda.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 05 · Question answering on AWS Lambda (container image) behind an HTTP API
@@ -21,10 +22,8 @@ bills while it exists.
 """),
 md("## Parameters"),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 BASE_MODEL = "offline"        # or "distilbert-base-uncased-distilled-squad" where a model hub is reachable
 FUNCTION = "qa-inference"
@@ -41,11 +40,10 @@ import matplotlib.pyplot as plt
 import requests
 
 from helpers import get_session, report, templates
-from labs.qa_lambda import image_function
-from labs.qa_lambda import model as qa
+from labs.qa_lambda import image_function, model as qa
 
-session = get_session(MODE, event=EVENT)
-WARM_CALLS = WARM_CALLS or (30 if PROFILE == "quick" else 200)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
+WARM_CALLS = WARM_CALLS or (30 if session.config.quick else 200)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -53,8 +51,8 @@ md("""
 Trained once and cached by a hash of data, settings and code: re-running this cell is instant.
 """),
 code("""
-settings = qa.QUICK if PROFILE == "quick" else qa.FULL
-model_dir = qa.train_qa(BASE_MODEL, **settings)
+settings = qa.QUICK if session.config.quick else qa.FULL
+model_dir = qa.train_qa(BASE_MODEL, cache_dir=session.config.model_cache, **settings)
 print("model:", model_dir.name)
 """),
 md("""
@@ -75,7 +73,7 @@ its int8 export, and on **long documents**: every dev question asked of its para
 other articles, so the handler must find the right window out of several.
 """),
 code("""
-limit = 60 if PROFILE == "quick" else None
+limit = 60 if session.config.quick else None
 scores = qa.evaluate_qa(model_dir, split="dev", limit=limit)
 onnx_scores = qa.evaluate_qa(qa.load(model_dir, backend="onnx"), split="dev", limit=limit)
 long_scores = qa.evaluate_qa(qa.load(model_dir, backend="onnx"), split="dev", limit=limit, distractors=8)
@@ -205,7 +203,7 @@ ax.set_title("Question answering latency"); ax.legend()
 plt.tight_layout()
 """),
 code("""
-report.record(dev_exact_match=scores.get("exact_match"), dev_f1=scores.get("f1"),
+session.record(dev_exact_match=scores.get("exact_match"), dev_f1=scores.get("f1"),
               onnx_dev_exact_match=onnx_scores.get("exact_match"), onnx_dev_f1=onnx_scores.get("f1"),
               long_dev_exact_match=long_scores.get("exact_match"), long_dev_f1=long_scores.get("f1"),
               car_answer=body["Answer"], cold_start_s=round(min(cold) / 1000, 2), warm_p50_ms=round(p50, 1),
@@ -221,4 +219,3 @@ else:
     print(f"aws mode: sam delete --stack-name {FUNCTION}")
 """),
 ]
-new("notebooks/05_qa_on_lambda.ipynb", cells)

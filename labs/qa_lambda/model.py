@@ -119,13 +119,13 @@ def qa_config(base_model: str | None = "offline", *, epochs: float, max_steps: i
 
 
 def model_dir_for(base_model: str | None = "offline", *, data_dir: str | Path = DEFAULT_DATA,
-                  **settings: Any) -> Path:
+                  cache_dir: str | Path | None = None, **settings: Any) -> Path:
     """The cache folder train_qa uses for these inputs: qa-<fingerprint of train.json,
     the config and this module's training code>. The dev split is not part of
-    it: changing evaluation data must not retrain."""
+    it: changing evaluation data must not retrain. `cache_dir`: see helpers.models.cache_root."""
     data = _data_dir(data_dir)
     config = {**qa_config(base_model, **settings), "code": _training_code_hash()}
-    return cache_root() / f"qa-{fingerprint(files=[data / 'train.json'], config=config)}"
+    return cache_root(cache_dir) / f"qa-{fingerprint(files=[data / 'train.json'], config=config)}"
 
 
 def _training_code_hash() -> str:
@@ -228,7 +228,7 @@ def _collate(batch: list[dict], torch: Any, pad_id: int) -> dict[str, Any]:
 def train_qa(base_model: str | None = "offline", *, data_dir: str | Path = DEFAULT_DATA, epochs: float,
              max_steps: int | None = None, batch_size: int = 16, max_length: int = 256,
              doc_stride: int = 96, lr: float = 5e-5, seed: int = 42, train_limit: int | None = None,
-             negatives: float = 0.0, progress: bool = True) -> Path:
+             negatives: float = 0.0, progress: bool = True, cache_dir: str | Path | None = None) -> Path:
     """Fine-tune a QA model on data_dir/train.json; return its (cached) folder.
 
     A plain torch loop (AdamW, 10% warm-up then linear decay, dynamic padding)
@@ -241,7 +241,7 @@ def train_qa(base_model: str | None = "offline", *, data_dir: str | Path = DEFAU
     settings = dict(epochs=epochs, max_steps=max_steps, batch_size=batch_size, max_length=max_length,
                     doc_stride=doc_stride, lr=lr, seed=seed, train_limit=train_limit, negatives=negatives)
     data = _data_dir(data_dir)
-    out = model_dir_for(base_model, data_dir=data, **settings)
+    out = model_dir_for(base_model, data_dir=data, cache_dir=cache_dir, **settings)
     if (out / "DONE").is_file():
         return out
 

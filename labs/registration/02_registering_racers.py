@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/02_registering_racers.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 02 · Registering racers: portal, API, stream, identity, email
@@ -25,10 +26,8 @@ md("""
 Papermill overrides these when the workshop runs headlessly. `PROFILE="quick"` imports a smaller roster.
 """),
 code("""
-import os
-
 MODE = "auto"                      # "local", "aws", or "auto" (aws when credentials are configured)
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"               # becomes part of resource names; lowercase letters, digits, '-'
 DISPLAY_NAME = "Summit DeepRacer Cup"
 ALLOWED_DOMAINS = "example.com,corp.example.org"
@@ -43,7 +42,7 @@ from helpers import get_session, report
 from labs.registration import lab, roster
 from labs.registration.stack import wait_until_processed
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -153,7 +152,7 @@ The roster in `data/racers.csv` is synthetic (made by `data/make_roster.py`) and
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
-limit = 60 if PROFILE == "quick" else None
+limit = 60 if session.config.quick else None
 imported = roster.bulk_import(session, stack, ROSTER_CSV, ALLOWED_DOMAINS, limit=limit, progress=False)
 print(imported.summary())
 report.table(imported.rejected)
@@ -258,7 +257,7 @@ print("sponsorship:", event.load_config(session, EVENT).sponsorship)
 """),
 code("""
 final = roster.roster(session, stack)
-report.record(racers=len(final), offboarded=sum(r["status"] == "offboarded" for r in final),
+session.record(racers=len(final), offboarded=sum(r["status"] == "offboarded" for r in final),
               emails_sent=len(session.outbox.list()) if session.local else "n/a (aws)",
               parked_after_redrive=len(roster.parked(session, stack)))
 """),
@@ -273,4 +272,3 @@ md("""
 Next: the cleanup notebook removes everything tagged `event=<your event>`.
 """),
 ]
-new("notebooks/02_registering_racers.ipynb", cells)

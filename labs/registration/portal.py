@@ -32,9 +32,9 @@ from typing import NamedTuple
 
 from labs.deepracer_event import event as event_state
 from helpers import emulator as runtime
-from labs.deepracer_event.identity import setup_event_identity
 from labs.registration.functions.validation import parse_domains
-from labs.registration.stack import RegistrationStack, deploy
+from labs.registration import lab as registration_lab
+from labs.registration.stack import RegistrationStack
 from helpers.emulator.mail import Mail
 from helpers.seed import SENDER
 from helpers.session import WorkshopSession, get_session
@@ -72,24 +72,6 @@ def portal_url(stack: RegistrationStack) -> str:
     return stack.api_url.rstrip("/") + "/"
 
 
-def _configure_event(session: WorkshopSession, event: str, display_name: str, domains: str, *,
-                     racers_expected: int, quota_hours: float, budget_usd: float) -> event_state.EventConfig:
-    """Record the event's configuration; keep an existing one's other decisions.
-
-    In a notebook kernel the event may already be configured (race URL,
-    quotas, registration closed...): only the portal's own settings are
-    updated then, so starting the portal never undoes an organiser's change.
-    """
-    event_state.ensure_tables(session, event)  # load_config needs the table to exist
-    try:
-        event_state.load_config(session, event)
-    except LookupError:
-        return event_state.save_config(session, event_state.EventConfig(
-            name=event, display_name=display_name, racers_expected=racers_expected,
-            quota_hours_per_racer=quota_hours, budget_usd=budget_usd, allowed_domains=domains))
-    return event_state.update_config(session, event, display_name=display_name, allowed_domains=domains)
-
-
 def start_portal(event: str = DEFAULT_EVENT, *, display_name: str | None = None,
                  domains: str | Iterable[str] = DEFAULT_DOMAINS, racers_expected: int = DEFAULT_RACERS,
                  quota_hours: float = DEFAULT_QUOTA_HOURS, budget_usd: float = DEFAULT_BUDGET_USD,
@@ -111,10 +93,9 @@ def start_portal(event: str = DEFAULT_EVENT, *, display_name: str | None = None,
     already_running = runtime.current() is not None
     session = get_session("local", event=event, region=region, state_dir=state_dir)
     try:
-        ident = setup_event_identity(session, event)
-        _configure_event(session, event, name, allowed, racers_expected=racers_expected,
-                         quota_hours=quota_hours, budget_usd=budget_usd)
-        stack = deploy(session, event, ident, sender=sender, allowed_domains=allowed, display_name=name)
+        stack = registration_lab.prepare(session, event, display_name=name, allowed_domains=allowed,
+                                         racers_expected=racers_expected, quota_hours=quota_hours,
+                                         budget_usd=budget_usd, sender=sender, reopen=False, rename=True).stack
     except BaseException:
         if not already_running:  # ours, and nobody will get a handle to stop it
             session.runtime.stop()

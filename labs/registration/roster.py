@@ -13,6 +13,7 @@ import requests
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
+from labs.registration.functions import register as register_function
 from labs.registration.functions.validation import RegistrationError, parse_domains, validate_registration
 from labs.registration.stack import RegistrationStack
 
@@ -61,18 +62,13 @@ def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed
         line, row = numbered
         data = {k: (row.get(k) or "") for k in ("email", "alias", "experience")}
         try:
-            racer = validate_registration(data, allowed)
+            racer = register_function.register(data, table=stack.racers_table, allowed=allowed, source="csv",
+                                               client=ddb)
         except RegistrationError as exc:
             return ("rejected", {"line": line, "email": data["email"][:80], **exc.as_dict()})
-        now = time.time()
-        try:
-            ddb.put_item(TableName=stack.racers_table, ConditionExpression="attribute_not_exists(email)", Item={
-                "email": {"S": racer["email"]}, "alias": {"S": racer["alias"]},
-                "experience": {"S": racer["experience"]}, "status": {"S": "registered"},
-                "source": {"S": "csv"}, "registered_at": {"N": f"{now:.6f}"}, "updated_at": {"N": f"{now:.6f}"}})
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return ("duplicate", racer["email"])
+                return ("duplicate", validate_registration(data, allowed)["email"])  # as stored
             raise
         return ("imported", racer["email"])
 

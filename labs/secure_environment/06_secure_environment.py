@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/06_secure_environment.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 06 · A secure environment for an ML project
@@ -32,10 +33,8 @@ md("""
 `TEARDOWN=False` keeps the project environment for the next lab (only the notebook instances are removed).
 """),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 PROJECT = "review-insights"     # 3-20 characters; becomes part of bucket, role and function names
 ENVIRONMENT = "dev"             # dev | test | prod: a tag on everything and part of every name
@@ -44,12 +43,10 @@ TEARDOWN = True                 # the last cell deletes everything this notebook
 """, "parameters"),
 code("""
 from helpers import get_session, jobs, report
-from labs.summarizer import trainer as summarizer_lab
-from labs.summarizer import model as summarizer
-from labs.secure_environment import corrective, encryption, evaluate, lifecycle, lineage, network
-from labs.secure_environment import project as secure_project
+from labs.secure_environment import corrective, encryption, evaluate, lifecycle, lineage, network, project as secure_project
+from labs.summarizer import model as summarizer, trainer as summarizer_lab
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -261,7 +258,7 @@ And one without the network settings, left running longer than it needs to: the 
 it runs. The compliant job was checked too, and left alone.
 """),
 code("""
-linger = 60 if PROFILE == "quick" else 300
+linger = 60 if session.config.quick else 300
 open_job = summarizer_lab.launch(session, secure_project.trainer(session, project, {**hp, "linger-seconds": linger},
                                                                  instance_type=INSTANCE_TYPE, compliant=False), channels)
 print("launched", open_job)
@@ -325,7 +322,7 @@ else:
     display(report.table(costs))
 """),
 code("""
-report.record(
+session.record(
     secure_project_resources=len(owned),
     policy_decisions_as_intended=f"{int(decisions['ok'].sum())}/{len(decisions)}",
     corrective_control={name.rsplit("-", 1)[-1]: d["action"] for name, d in decided.items()},
@@ -339,7 +336,7 @@ md("""
 With `TEARDOWN=True` this deletes everything the notebook made, in dependency order: notebook instances, the
 corrective control, the experiment, the role and policies, the buckets (every version), the endpoints and the VPC;
 the KMS key is scheduled for deletion after the minimum 7 days. Training jobs are records SageMaker keeps; they cost
-nothing. Notebook 07 deletes everything the workshop tagged, this project included.
+nothing. Notebook 99 deletes everything the workshop tagged, this project included.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
@@ -350,4 +347,3 @@ else:
 report.table([{"deleted": k, "count": v} for k, v in removed.items()])
 """),
 ]
-new("notebooks/06_secure_environment.ipynb", cells)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -401,7 +400,7 @@ def cost_by_tag(session, tag: str = PROJECT_TAG, days: int = 30) -> list[dict] |
         return None
     from datetime import date, timedelta
 
-    ce = session.boto.client("ce", region_name="us-east-1")
+    ce = session.client("ce", region_name="us-east-1")
     end = date.today()
     out = ce.get_cost_and_usage(TimePeriod={"Start": str(end - timedelta(days=days)), "End": str(end)},
                                 Granularity="MONTHLY", Metrics=["UnblendedCost"],
@@ -417,144 +416,88 @@ def cost_by_tag(session, tag: str = PROJECT_TAG, days: int = 30) -> list[dict] |
 
 
 # -- cleanup ---------------------------------------------------------------------------------
-def _quiet(fn, *args, **kwargs) -> bool:
-    try:
-        fn(*args, **kwargs)
-        return True
-    except ClientError:
-        return False
+#: How the teardown's table names what it deleted, in the order the lab built it.
+TEARDOWN_LABELS = {
+    ("sagemaker", "notebook-instance"): "notebook instances",
+    ("sagemaker", "notebook-lifecycle-config"): "lifecycle configs",
+    ("sagemaker", "trial-component"): "trial components",
+    ("sagemaker", "trial"): "trials",
+    ("sagemaker", "experiment"): "experiments",
+    ("events", "rule"): "EventBridge rules",
+    ("lambda", "function"): "Lambda functions",
+    ("dynamodb", "table"): "DynamoDB tables",
+    ("iam", "role"): "IAM roles",
+    ("iam", "policy"): "IAM policies",
+    ("s3", "bucket"): "S3 buckets",
+    ("ec2", "vpc-endpoint"): "VPC endpoints",
+    ("ec2", "security-group"): "security groups",
+    ("ec2", "subnet"): "subnets",
+    ("ec2", "route-table"): "route tables",
+    ("ec2", "vpc"): "VPCs",
+}
 
 
-def teardown(session, project: str, environment: str = "dev", *, timeout: float = 900) -> dict[str, int]:
-    """Delete everything `provision` (and the lab) made for this project, in dependency order.
+class Removed(dict):
+    """What `teardown` deleted, counted by kind ({label: count}); `.report` is the cleanup's full report."""
 
-    Training jobs stay (SageMaker keeps job records; they cost nothing); the KMS key is
-    scheduled for deletion after the minimum 7 days, its alias removed at once."""
-    from labs.secure_environment import lifecycle
+    def __init__(self, counts: dict[str, int], report) -> None:
+        super().__init__(counts)
+        self.report = report
+
+
+def teardown(session, project: str, environment: str = "dev", *, timeout: float | None = None) -> Removed:
+    """Delete everything carrying this project's tags, with the workshop cleanup.
+
+    The inventory scoped to the project's tags (`project`, `environment`, and the event's)
+    finds what `provision` and the lab made, and `helpers.resources.cleanup` deletes it in
+    the order notebook 99 uses, waiting for what is still changing state (`timeout`: each
+    phase's budget, the cleanup's default when None). Training jobs stay (SageMaker keeps job
+    records; they cost nothing); the KMS key is scheduled for deletion after the minimum
+    waiting period, its alias removed at once. Raises RuntimeError, with every reason, when
+    something could not be deleted."""
+    from helpers.resources import cleanup
+    from helpers.resources.inventory import list_resources
 
     scope = make_scope(session, project, environment)
-    done: dict[str, int] = {}
+    found = list_resources(session, event=scope.tags.get(tagging.EVENT_TAG),
+                           tags={PROJECT_TAG: project, ENVIRONMENT_TAG: environment})
+    found.extend(_unlisted_lifecycle_config(session, scope, found))
+    report = cleanup.run(session, cleanup.plan(session, found), dry_run=False, max_wait=timeout, progress=False)
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    if failed:
+        raise RuntimeError(f"teardown of {scope.prefix} left {len(failed)} resource(s): "
+                           + "; ".join(f"{o.step.label}: {o.reason}" for o in failed))
+    return Removed(_removed_counts(report, cleanup.KMS_PENDING_DAYS), report)
 
-    def count(kind: str, ok: bool = True) -> None:
-        if ok:
-            done[kind] = done.get(kind, 0) + 1
 
+def _unlisted_lifecycle_config(session, scope: Scope, found) -> list:
+    """The project's lifecycle config by its name, when the inventory could not list it: the local
+    emulator has no list call for lifecycle configs, so one no notebook instance uses is found only
+    through the naming convention of `lifecycle.ensure_lifecycle_config` (on AWS its tag finds it)."""
+    from helpers.resources.base import Resource
+
+    name = scope.name("no-root")
+    if any(r.service == "sagemaker" and r.kind == "notebook-lifecycle-config" and r.id == name for r in found):
+        return []
     sm = session.client("sagemaker")
-    for nb in sm.list_notebook_instances(NameContains=scope.prefix).get("NotebookInstances", []):
-        tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=nb["NotebookInstanceArn"]).get("Tags", [])}
-        if tags.get(PROJECT_TAG) == project:
-            count("notebook instances", lifecycle.delete_notebook_instance(session, nb["NotebookInstanceName"],
-                                                                          timeout=timeout))
-    count("lifecycle configs", _quiet(sm.delete_notebook_instance_lifecycle_config,
-                                      NotebookInstanceLifecycleConfigName=scope.name("no-root")))
-    exp = scope.name("experiments")
     try:
-        trials = sm.list_trials(ExperimentName=exp).get("TrialSummaries", [])
+        d = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
     except ClientError:
-        trials = []
-    for t in trials:
-        for c in sm.list_trial_components(TrialName=t["TrialName"]).get("TrialComponentSummaries", []):
-            _quiet(sm.disassociate_trial_component, TrialComponentName=c["TrialComponentName"], TrialName=t["TrialName"])
-            count("trial components", _quiet(sm.delete_trial_component, TrialComponentName=c["TrialComponentName"]))
-        count("trials", _quiet(sm.delete_trial, TrialName=t["TrialName"]))
-    count("experiments", _quiet(sm.delete_experiment, ExperimentName=exp))
+        return []
+    return [Resource("sagemaker", "notebook-lifecycle-config", name, name, tags=dict(scope.tags),
+                     arn=d.get("NotebookInstanceLifecycleConfigArn", ""), region=session.region, found_by="name")]
 
-    events, lam, iam = session.client("events"), session.client("lambda"), session.client("iam")
-    rule = scope.name("sagemaker-created")
-    _quiet(events.remove_targets, Rule=rule, Ids=["stop-noncompliant"])
-    count("EventBridge rules", _quiet(events.delete_rule, Name=rule))
-    count("Lambda functions", _quiet(lam.delete_function, FunctionName=scope.name("stop-noncompliant")))
-    count("DynamoDB tables", _quiet(session.client("dynamodb").delete_table, TableName=scope.name("remediations")))
-    _quiet(session.client("logs").delete_log_group, logGroupName=f"/aws/lambda/{scope.name('stop-noncompliant')}")
-    role = scope.name("corrective")
-    _quiet(iam.delete_role_policy, RoleName=role, PolicyName="stop-noncompliant")
-    count("IAM roles", _quiet(iam.delete_role, RoleName=role))
-    role = scope.name("data-scientist")
-    try:
-        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
-    except ClientError:
-        attached = []
-    for p in attached:
-        iam.detach_role_policy(RoleName=role, PolicyArn=p["PolicyArn"])
-    count("IAM roles", _quiet(iam.delete_role, RoleName=role))
-    for name in (scope.name("data-scientist"), scope.name("guardrails")):
-        arn = f"arn:aws:iam::{session.account_id}:policy/{name}"
-        try:
-            for v in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
-                if not v["IsDefaultVersion"]:
-                    iam.delete_policy_version(PolicyArn=arn, VersionId=v["VersionId"])
-        except ClientError:
+
+def _removed_counts(report, pending_days: int) -> dict[str, int]:
+    """{label: count} of what went, in the lab's order; a dependent found through its owner (the
+    function's log group) went with it and is not counted apart."""
+    labels = {**TEARDOWN_LABELS, ("kms", "key"): f"KMS keys (scheduled for deletion in {pending_days} days)"}
+    counts: dict[str, int] = dict.fromkeys(labels.values(), 0)
+    for o in report.outcomes:
+        r = o.step.resource
+        label = labels.get((r.service, r.kind))
+        if o.status not in ("deleted", "scheduled for deletion") or (label is None and r.found_by == "parent"):
             continue
-        count("IAM policies", _quiet(iam.delete_policy, PolicyArn=arn))
-
-    s3 = session.client("s3")
-    for bucket in bucket_names(scope, session.account_id, session.region):
-        if not _quiet(s3.head_bucket, Bucket=bucket):
-            continue
-        _quiet(s3.delete_bucket_policy, Bucket=bucket)
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            objs = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
-            if objs:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": objs, "Quiet": True})
-        count("S3 buckets", _quiet(s3.delete_bucket, Bucket=bucket))
-
-    _teardown_network(session, scope, done, timeout)
-    kms = session.client("kms")
-    alias = f"alias/{scope.prefix}"
-    try:
-        key_id = kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"]
-        kms.delete_alias(AliasName=alias)
-        kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
-        count("KMS keys (scheduled for deletion in 7 days)")
-    except ClientError:
-        pass
-    return done
-
-
-def _teardown_network(session, scope: Scope, done: dict[str, int], timeout: float) -> None:
-    ec2 = session.client("ec2")
-    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:project", "Values": [scope.project]},
-                                      {"Name": "tag:environment", "Values": [scope.environment]},
-                                      {"Name": "tag:Name", "Values": [scope.name("vpc")]}])["Vpcs"]
-    for vpc in vpcs:
-        vpc_id = vpc["VpcId"]
-        by_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-        eps = [e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints(Filters=by_vpc)["VpcEndpoints"]
-               if e.get("State", "").lower() not in ("deleted", "deleting")]
-        if eps:
-            ec2.delete_vpc_endpoints(VpcEndpointIds=eps)
-            done["VPC endpoints"] = done.get("VPC endpoints", 0) + len(eps)
-        groups = [g for g in ec2.describe_security_groups(Filters=by_vpc)["SecurityGroups"] if g["GroupName"] != "default"]
-        for g in groups:  # the two groups refer to each other: drop the rules first
-            if g.get("IpPermissions"):
-                _quiet(ec2.revoke_security_group_ingress, GroupId=g["GroupId"], IpPermissions=g["IpPermissions"])
-            if g.get("IpPermissionsEgress"):
-                _quiet(ec2.revoke_security_group_egress, GroupId=g["GroupId"], IpPermissions=g["IpPermissionsEgress"])
-        end = time.time() + timeout
-        pending = [("security groups", g["GroupId"], ec2.delete_security_group, {"GroupId": g["GroupId"]}) for g in groups]
-        pending += [("subnets", s["SubnetId"], ec2.delete_subnet, {"SubnetId": s["SubnetId"]})
-                    for s in ec2.describe_subnets(Filters=by_vpc)["Subnets"]]
-        for rt in ec2.describe_route_tables(Filters=by_vpc)["RouteTables"]:
-            if any(a.get("Main") for a in rt.get("Associations", [])):
-                continue
-            for a in rt.get("Associations", []):
-                _quiet(ec2.disassociate_route_table, AssociationId=a["RouteTableAssociationId"])
-            pending.append(("route tables", rt["RouteTableId"], ec2.delete_route_table, {"RouteTableId": rt["RouteTableId"]}))
-        pending.append(("VPCs", vpc_id, ec2.delete_vpc, {"VpcId": vpc_id}))
-        # Endpoint and job network interfaces take a while to go on AWS: retry what depends on them.
-        while pending:
-            left = []
-            for kind, rid, fn, kw in pending:
-                try:
-                    fn(**kw)
-                    done[kind] = done.get(kind, 0) + 1
-                except ClientError as exc:
-                    if exc.response["Error"]["Code"] != "DependencyViolation" or time.time() > end:
-                        if exc.response["Error"]["Code"].endswith("NotFound"):
-                            continue
-                        raise
-                    left.append((kind, rid, fn, kw))
-            if left:
-                time.sleep(10)
-            pending = left
+        label = label or o.step.phase
+        counts[label] = counts.get(label, 0) + 1
+    return {k: n for k, n in counts.items() if n}

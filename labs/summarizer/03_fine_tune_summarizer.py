@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/03_fine_tune_summarizer.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 03 · Fine-tuning a summarizer with a SageMaker training job
@@ -21,10 +22,8 @@ data, code and hyperparameters reuses the trained model.
 """),
 md("## Parameters"),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")   # "quick" trains a few steps (CI)
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 BASE_MODEL = "offline"                 # or "google/pegasus-xsum" where a model hub is reachable
 INSTANCE_TYPE = "ml.g5.2xlarge"        # aws mode only
@@ -34,10 +33,9 @@ import pandas as pd
 import matplotlib.pyplot as plt
 
 from helpers import get_session, jobs, report
-from labs.summarizer import trainer as summarizer_lab
-from labs.summarizer import model as summarizer
+from labs.summarizer import model as summarizer, trainer as summarizer_lab
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("## 1. The data: reviews and their titles"),
@@ -64,7 +62,7 @@ Hyperparameters become the script's command-line arguments (`--epochs 2 ...`). T
 expressions SageMaker applies to the log, so the job's description carries the final loss and ROUGE.
 """),
 code("""
-hp = summarizer.hyperparameters(PROFILE)
+hp = summarizer.hyperparameters(session.config.profile)
 hp["model_name"] = BASE_MODEL
 report.table([{"hyperparameter": k, "value": v} for k, v in hp.items()])
 """),
@@ -108,7 +106,7 @@ plt.tight_layout()
 scores.round(3)
 """),
 code("""
-report.record(training_job=job_name, test_rouge1=m.get("test_rouge1"), baseline_rouge1=m.get("baseline_rouge1"),
+session.record(training_job=job_name, test_rouge1=m.get("test_rouge1"), baseline_rouge1=m.get("baseline_rouge1"),
               test_rougeL=m.get("test_rougeL"), baseline_rougeL=m.get("baseline_rougeL"))
 """),
 md("""
@@ -120,4 +118,3 @@ md("""
 Next: notebook 04 deploys this model behind a SageMaker endpoint with a custom inference script.
 """),
 ]
-new("notebooks/03_fine_tune_summarizer.ipynb", cells)

@@ -1,5 +1,6 @@
-import sys; sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nbbuild import md, code, new
+"""Source of notebooks/04_deploy_summarizer.ipynb (see helpers.notebooks): edit here, then `make notebooks`."""
+from helpers.notebooks import code, md
+
 cells = [
 md("""
 # 04 · Deploying the summarizer behind a SageMaker endpoint
@@ -16,10 +17,8 @@ a process on this machine.
 """),
 md("## Parameters"),
 code("""
-import os
-
 MODE = "auto"
-PROFILE = os.environ.get("WORKSHOP_PROFILE", "full")
+PROFILE = "auto"     # "quick" (small runs, as CI), "full", or "auto": WORKSHOP_PROFILE, else full
 EVENT = "summit-cup"
 ENDPOINT = "review-summarizer"
 INSTANCE_TYPE = "ml.m5.xlarge"
@@ -27,11 +26,10 @@ INSTANCE_TYPE = "ml.m5.xlarge"
 code("""
 from pathlib import Path
 
-from labs.summarizer import deploy, trainer as summarizer_lab
 from helpers import get_session, report
-from labs.summarizer import model as summarizer
+from labs.summarizer import deploy, model as summarizer, trainer as summarizer_lab
 
-session = get_session(MODE, event=EVENT)
+session = get_session(MODE, event=EVENT, profile=PROFILE)
 print(f"mode: {session.mode}, region: {session.region}")
 """),
 md("""
@@ -40,7 +38,7 @@ The newest completed summarizer training job; if there is none (this notebook ru
 now with the same code as notebook 03.
 """),
 code("""
-job_name, model_data = summarizer_lab.ensure_model(session, summarizer.hyperparameters(PROFILE))
+job_name, model_data = summarizer_lab.ensure_model(session, summarizer.hyperparameters(session.config.profile))
 print("model from job:", job_name)
 """),
 md("""
@@ -113,7 +111,7 @@ for case, payload in bad.items():
 report.table(rows)
 """),
 code("""
-report.record(endpoint_status="InService", demo_words=[len(t[0].split()) for t in answer])
+session.record(endpoint_status="InService", demo_words=[len(t[0].split()) for t in answer])
 """),
 md("""
 ## 6. Clean up
@@ -126,4 +124,3 @@ print("endpoints left:", [e["EndpointName"] for e in session.client("sagemaker")
                           if e["EndpointName"] == ENDPOINT])
 """),
 ]
-new("notebooks/04_deploy_summarizer.ipynb", cells)

@@ -50,9 +50,10 @@ METRIC_DEFINITIONS = [
 ]
 
 
-def hyperparameters(profile: str | None = None) -> dict[str, Any]:
-    """QUICK under WORKSHOP_PROFILE=quick (CI), FULL otherwise."""
-    profile = profile or os.environ.get("WORKSHOP_PROFILE", "full")
+def hyperparameters(profile: str) -> dict[str, Any]:
+    """QUICK for the quick profile (CI), FULL for the full one (the session's `config.profile`)."""
+    if profile not in ("quick", "full"):
+        raise ValueError(f"profile must be 'quick' or 'full', got {profile!r}")
     return dict(QUICK if profile == "quick" else FULL)
 
 
@@ -77,7 +78,7 @@ def _argv(hp: dict[str, Any]) -> list[str]:
 
 
 def train_locally(hp: dict[str, Any], *, data_dir: Path | str = DATA, cache: Path | str | None = None,
-                  echo: bool = True, timeout: float | None = None) -> Path:
+                  echo: bool = True, timeout: float | None = None, cache_root_dir: Path | str | None = None) -> Path:
     """Run train.py as a training container would; return the model folder (cached).
 
     The run's folder holds `channels/`, `model/` (SM_MODEL_DIR), `output/`
@@ -87,7 +88,7 @@ def train_locally(hp: dict[str, Any], *, data_dir: Path | str = DATA, cache: Pat
     script = SCRIPTS / "train.py"
     files = [data_dir / f"{name}.csv" for name in CHANNELS] + [script]
     key = fingerprint(files=files, config=hp)
-    run = Path(cache) if cache else cache_root() / f"summarizer-{key}"
+    run = Path(cache) if cache else cache_root(cache_root_dir) / f"summarizer-{key}"
     model_dir = run / "model"
     if (run / "DONE").exists():
         return model_dir

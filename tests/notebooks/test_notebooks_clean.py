@@ -1,20 +1,44 @@
-"""Notebooks in git are clean: no stray outputs, counts or machine paths."""
+"""Notebooks in git are clean, built from their sources, and shaped like workshop notebooks."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import nbformat
+import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+from helpers import notebooks
+from labs import LABS
+
+BOOKS = [lab.notebook for lab in LABS]
 
 
-def test_notebooks_are_clean():
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "nbclean.py"), "--check", *map(str, BOOKS)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.stem)
+def test_notebook_is_built_from_its_source(lab):
+    """One source of truth: rebuilding the notebook from labs/<room>/NN_name.py changes no cell."""
+    assert notebooks.differences(lab) == [], "run `python -m helpers.notebooks build` (or `make notebooks`)"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.stem)
+def test_notebook_is_clean(lab):
+    nb = nbformat.read(lab.notebook, as_version=4)
+    assert not notebooks.clean(nb), f"{lab.notebook.name} is not clean: run `python -m helpers.notebooks build`"
+
+
+def test_every_notebook_names_its_source_in_a_first_cell_banner():
+    for lab in LABS:
+        first = nbformat.read(lab.notebook, as_version=4).cells[0]
+        assert first.source.startswith("<small>Built from [`labs/"), lab.notebook.name
+        assert lab.source.relative_to(lab.folder.parent.parent).as_posix() in first.source
+
+
+def test_a_hand_edit_is_caught(tmp_path, monkeypatch):
+    """The drift check can fail: change one cell of a copy and it is named."""
+    lab = LABS[0]
+    nb = nbformat.read(lab.notebook, as_version=4)
+    nb.cells[2].source += "\nprint('edited by hand')"
+    copy = tmp_path / lab.notebook.name
+    nbformat.write(nb, copy)
+    monkeypatch.setattr(type(lab), "notebook", property(lambda self: copy))
+    problems = notebooks.differences(lab)
+    assert problems and "c02" in problems[0]
 
 
 def test_every_notebook_has_a_parameters_cell_and_no_installs():

@@ -30,7 +30,16 @@ except ImportError:  # imported from the helpers package (tests)
     from .validation import RegistrationError, parse_domains, validate_registration
 
 MAX_BODY = 4096
-_DDB = boto3.client("dynamodb")
+_clients: dict = {}
+
+
+def _ddb():
+    """The function's DynamoDB client, made on first use and reused while the container is warm.
+    (Not at import: the bulk import imports `register` in a process with no Lambda environment.)"""
+    if "dynamodb" not in _clients:
+        _clients["dynamodb"] = boto3.client("dynamodb")
+    return _clients["dynamodb"]
+
 _PAGE = (Path(__file__).with_name("portal.html")).read_text(encoding="utf-8")
 
 
@@ -57,7 +66,7 @@ def _event_config() -> dict:
     if not table:
         return {}
     if time.time() - _config_cache["at"] > CONFIG_TTL_SECONDS:
-        item = _DDB.get_item(TableName=table, Key={"pk": {"S": "EVENT"}}, ConsistentRead=True).get("Item", {})
+        item = _ddb().get_item(TableName=table, Key={"pk": {"S": "EVENT"}}, ConsistentRead=True).get("Item", {})
         _config_cache.update(at=time.time(), value={k: list(v.values())[0] for k, v in item.items()})
     return _config_cache["value"]
 
@@ -88,8 +97,12 @@ def _parse_body(event: dict) -> object:
     raise RegistrationError("content-type", "Send application/json or a form.")
 
 
-def register(data: object, *, table: str, allowed: tuple[str, ...], source: str = "portal") -> dict:
-    """Validate and store one racer; shared by the API and the bulk import."""
+def register(data: object, *, table: str, allowed: tuple[str, ...], source: str = "portal",
+             client=None) -> dict:
+    """Validate and store one racer; shared by the API and the bulk import (which passes its own client).
+
+    Raises RegistrationError for bad input and ClientError
+    ConditionalCheckFailedException when the address is already registered."""
     racer = validate_registration(data, allowed)
     now = time.time()
     item = {
@@ -101,7 +114,7 @@ def register(data: object, *, table: str, allowed: tuple[str, ...], source: str 
         "registered_at": {"N": f"{now:.6f}"},
         "updated_at": {"N": f"{now:.6f}"},
     }
-    _DDB.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(email)")
+    (client or _ddb()).put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(email)")
     return racer
 
 
@@ -127,7 +140,7 @@ def handler(event, context):
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
             email = data.get("email", "").strip().casefold() if isinstance(data, dict) else ""
-            current = _DDB.get_item(TableName=os.environ["RACERS_TABLE"], Key={"email": {"S": email}},
+            current = _ddb().get_item(TableName=os.environ["RACERS_TABLE"], Key={"email": {"S": email}},
                                     ConsistentRead=True).get("Item", {})
             status = current.get("status", {}).get("S", "registered")
             return _reply(409, {"ok": False, "status": status, "error": {

@@ -193,6 +193,10 @@ def test_teardown_then_provision_again(session):
     removed = sp.teardown(session, "env-teardown", "test")
     assert removed["VPCs"] == 1 and removed["VPC endpoints"] == 5 and removed["S3 buckets"] == 2
     assert removed["KMS keys (scheduled for deletion in 7 days)"] == 1
+    assert removed["lifecycle configs"] == 1  # unused by any notebook: found by its name (the emulator cannot list)
+    with pytest.raises(session.client("sagemaker").exceptions.ClientError):
+        session.client("sagemaker").describe_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName=first.lifecycle_config)
     ec2 = session.client("ec2")
     assert not ec2.describe_vpcs(Filters=[{"Name": "tag:project", "Values": ["env-teardown"]}])["Vpcs"]
     second = sp.provision(session, "env-teardown", "test")
