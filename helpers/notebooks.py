@@ -54,7 +54,8 @@ def build(lab) -> nbformat.NotebookNode:
     from labs import ROOT
 
     if not lab.source.is_file():
-        raise FileNotFoundError(f"lab {lab.number}: its notebook source {lab.source} is missing")
+        raise FileNotFoundError(f"lab {lab.number}: its notebook source {lab.source} is missing "
+                                "(a Python file defining `cells = [md(...), code(...)]`)")
     cells = runpy.run_path(str(lab.source)).get("cells")
     if not cells:
         raise ValueError(f"{lab.source} must define a non-empty list `cells`")
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("command", choices=("build", "check", "clean"))
     ap.add_argument("numbers", nargs="*", help="lab numbers (default: every lab)")
     ap.add_argument("--outputs-from", help="clean: folder with executed copies (same file names)")
-    args = ap.parse_args(argv)
+    args = ap.parse_intermixed_args(argv)  # numbers may follow --outputs-from (the Makefile's order)
     labs = _labs(args.numbers)
     if args.command == "build":
         changed = [lab.notebook.name for lab in labs if write(lab)]

@@ -12,7 +12,7 @@ How each kind is found (`Resource.found_by`):
 * ``tag`` - the service lists it with its tags (most kinds);
 * ``name`` - the API keeps no tags the workshop can read, so the labs'
   naming conventions find it: identity-store groups are ``<event>-racers``
-  (`helpers.identity`), budgets ``<event>-deepracer`` (`helpers.spend`),
+  (`labs.deepracer_event.identity`), budgets ``<event>-deepracer`` (`labs.deepracer_event.spend`),
   Lambda log groups ``/aws/lambda/<event>-*``;
 * ``parent`` - it belongs to a tagged (or named) resource: event source
   mappings of workshop functions, members of the event's racer group, racers'

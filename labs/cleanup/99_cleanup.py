@@ -61,9 +61,9 @@ md("""
 
 | What | Found by |
 |---|---|
-| identity-store racer group | its name, `<event>-racers` (`helpers.identity`) |
+| identity-store racer group | its name, `<event>-racers` (`labs.deepracer_event.identity`) |
 | racers' users and group memberships | members of that group, and the `user_id`s in the event's roster table |
-| budget | its name, `<event>-deepracer` (`helpers.spend`) |
+| budget | its name, `<event>-deepracer` (`labs.deepracer_event.spend`) |
 | event source mappings | the workshop's functions they feed |
 | Lambda log groups | those of the workshop's functions, and `/aws/lambda/<event>-*` |
 | permission set (local mode) | its name, `<event>-racer` (the emulator cannot read its tags) |

@@ -127,15 +127,18 @@ def _update_budget(budgets, session: SpendSession, budget: dict[str, Any],
                    subscribers: list[dict[str, str]]) -> None:
     """UpdateBudget keeps the budget's history; the local emulator lacks it, so there we recreate.
 
-    In-process moto raises NotImplementedError; the local runtime (moto as a
-    server) answers a bare HTTP 500 after retries, so it is recognised by mode.
+    The local runtime answers it `NotImplemented` (moto has no UpdateBudget); a local session is
+    recognised by its mode and does not even ask.
     """
     if not getattr(session, "local", False):
         try:
             budgets.update_budget(AccountId=session.account_id, NewBudget=budget)
             return
-        except NotImplementedError:
+        except NotImplementedError:  # moto in-process
             pass
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "NotImplemented":
+                raise
     budgets.delete_budget(AccountId=session.account_id, BudgetName=budget["BudgetName"])
     _create_budget(budgets, session, budget, subscribers)
 

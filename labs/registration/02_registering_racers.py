@@ -49,7 +49,7 @@ md("""
 ## 1. Deploy the registration stack
 `lab.prepare` creates what is missing and finds what exists, so re-running this cell is safe. It sets up the
 event's identity pieces (as notebook 01 does), keeps the event configuration if notebook 01 saved one, and
-deploys the stack. In aws mode that is `helpers/registration/template.yaml` through CloudFormation; in local
+deploys the stack. In aws mode that is `labs/registration/template.yaml` through CloudFormation; in local
 mode the same resources are created through the same service APIs with the settings read from that template.
 """),
 code("""
@@ -60,7 +60,7 @@ print("Event portal:", portal_url)
 """),
 md("""
 The portal is a real page served by the registration function (`GET /`). Open the URL in a browser, or run
-`python -m helpers.portal serve` from a terminal to keep one running while you try it by hand.
+`python -m labs.registration.portal serve` from a terminal to keep one running while you try it by hand.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT

@@ -6,7 +6,7 @@ real page instead: open a URL, type an address, watch the confirmation mail
 arrive. This module does the whole local set-up in one call and keeps it
 running:
 
-    python -m helpers.portal serve [--event NAME] [--display-name TEXT]
+    python -m labs.registration.portal serve [--event NAME] [--display-name TEXT]
                                    [--domains example.com,corp.example]
 
 It starts the embedded runtime (local mode), creates the event's identity
@@ -15,7 +15,7 @@ prints the portal URL and then, until Ctrl-C, prints one line for every
 mail that lands in the outbox (what a racer would receive).
 
 There is no `--port`: the runtime picks a free loopback port itself and
-`helpers.runtime.start()` offers no way to choose one, so a fixed port would
+`helpers.emulator.start()` offers no way to choose one, so a fixed port would
 mean reaching into the runtime's private state. The URL is printed instead.
 
 `start_portal()` is the same set-up as a function, for notebooks and tests.
@@ -157,7 +157,7 @@ def serve(event: str, display_name: str | None, domains: str, poll_seconds: floa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.portal",
+    parser = argparse.ArgumentParser(prog="python -m labs.registration.portal",
                                      description="Serve the racer registration portal locally.")
     sub = parser.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="deploy the portal in local mode and serve it until Ctrl-C")

@@ -236,7 +236,7 @@ for line in corrective.function_log(session, control, contains='"action"')[-2:]:
 """),
 md("""
 ## 7. A training job the way the project runs them
-A small script (`helpers/secure/job/train.py`: a word-count sentiment model of the reviews, seconds to train; what
+A small script (`labs/secure_environment/job/train.py`: a word-count sentiment model of the reviews, seconds to train; what
 matters here is *how* it runs) goes through the same trainer as lab 03 with the security settings on: the project's
 subnets and security group, the project key on the training volume and on the model artifacts, and encrypted traffic
 between instances (`EnableInterContainerTrafficEncryption`). It reads the training data through the project VPC.

@@ -8,7 +8,7 @@ an EventBridge rule matches CloudTrail's "AWS API Call via CloudTrail" events fo
 outside the project's subnets) and records every decision in a DynamoDB table.
 
 On AWS the events come from CloudTrail (a trail that logs management events must exist, see
-`trail_status`); in local mode the runtime's CloudTrail stand-in (`helpers.runtime.events`)
+`trail_status`); in local mode the runtime's CloudTrail stand-in (`helpers.emulator.events`)
 emits the same events after each SageMaker Create* call, and the Lambda runner really runs
 the function, whose SageMaker calls really stop the resource in the emulator.
 """

@@ -1,6 +1,6 @@
 """Encryption at rest for the project: a customer-managed KMS key and the project bucket
 (default SSE-KMS with that key, versioning, no public access, a bucket policy from
-`helpers.secure.policies.bucket_policy`).
+`labs.secure_environment.policies.bucket_policy`).
 
 The key is found again by its alias (`alias/<project>-<environment>`), buckets by name.
 """

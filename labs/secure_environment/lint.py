@@ -1,7 +1,7 @@
 """checkov on the preventive-control documents.
 
 checkov reads IAM policies where CloudFormation puts them, not loose JSON. `policy_template` wraps
-each document of `helpers.secure.evaluate.project_documents` into the resource that carries it in a
+each document of `labs.secure_environment.evaluate.project_documents` into the resource that carries it in a
 real deployment, and `checkov_policies` runs checkov on that template:
 
 * identity policy -> `AWS::IAM::ManagedPolicy` (checks such as CKV_AWS_107..111: credentials
@@ -10,7 +10,7 @@ real deployment, and `checkov_policies` runs checkov on that template:
 * SCP -> `AWS::Organizations::Policy`;
 * bucket policy -> `AWS::S3::BucketPolicy` (CKV_AWS_70: no "allow all actions to everyone");
 * key policy -> `AWS::KMS::Key` (CKV_AWS_33: no wildcard principal; CKV_AWS_7: rotation, on as
-  `helpers.secure.encryption` creates the key);
+  `labs.secure_environment.encryption` creates the key);
 * endpoint policies -> `AWS::EC2::VPCEndpoint` (Gateway for the S3 one, Interface otherwise).
 
 checkov 3.3.30 has CloudFormation checks for the identity policy and the key only (its

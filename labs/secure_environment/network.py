@@ -3,7 +3,7 @@ availability zones, security groups, and VPC endpoints so SageMaker work reaches
 services it needs (S3, the SageMaker API and runtime, STS, CloudWatch Logs) without the internet.
 
 Everything is found again by its tags (`project`, `environment`) and `Name`, so provisioning
-twice creates nothing new. The endpoint policies come from `helpers.secure.policies`.
+twice creates nothing new. The endpoint policies come from `labs.secure_environment.policies`.
 """
 from __future__ import annotations
 

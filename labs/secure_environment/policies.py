@@ -1,7 +1,7 @@
 """The preventive controls of a secure ML project, as policy documents.
 
 Pure functions that return IAM JSON (dicts): nothing here calls AWS, so the same documents are
-attached in aws mode, evaluated offline by `helpers.secure.evaluate`, and linted in the tests.
+attached in aws mode, evaluated offline by `labs.secure_environment.evaluate`, and linted in the tests.
 
 What each document prevents:
 

@@ -20,7 +20,7 @@ Local mode differs in one place, and says so (`SecureProject.notes`): the emulat
 bucket-policy denies but ignores their conditions, so the VPC-endpoint-only policy would
 lock the notebook out of its own bucket. There it goes on a dedicated bucket
 (`<project>-<environment>-vpceonly-<account>`) that nothing else uses, and the evaluator's
-decision table (`helpers.secure.evaluate`) is the proof of what it allows.
+decision table (`labs.secure_environment.evaluate`) is the proof of what it allows.
 """
 from __future__ import annotations
 

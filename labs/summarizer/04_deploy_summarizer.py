@@ -24,8 +24,6 @@ ENDPOINT = "review-summarizer"
 INSTANCE_TYPE = "ml.m5.xlarge"
 """, "parameters"),
 code("""
-from pathlib import Path
-
 from helpers import get_session, report
 from labs.summarizer import deploy, model as summarizer, trainer as summarizer_lab
 

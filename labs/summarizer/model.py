@@ -1,6 +1,6 @@
 """The summarizer lab's local side: channels, a cached local training run, ROUGE.
 
-In AWS mode the notebook hands `notebooks/summarizer/train.py` to a
+In AWS mode the notebook hands `labs/summarizer/code/train.py` to a
 Hugging Face estimator. In local mode `train_locally` runs the very same
 script in a subprocess with the SM_* variables a training container would
 set, so the script is exercised the same way in both modes; the trained

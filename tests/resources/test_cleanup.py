@@ -58,6 +58,11 @@ def test_footprint_inventory_dry_run_cleanup_and_again(session, event, bystander
 
     found = inventory.list_resources(session, event=event)
     assert EXPECTED_KINDS <= {(r.service, r.kind) for r in found}
+    from labs import LABS
+
+    assert {row["lab"] for row in fp.rows} == {lab.number for lab in LABS if lab.footprint}
+    declared = set().union(*(lab.kinds for lab in LABS))
+    assert {(r.service, r.kind) for r in found} <= declared, "a footprint made a kind its lab does not declare"
     assert all(r.event == event for r in found)
     assert bystander not in {r.id for r in found}
     by_kind = found.kinds()

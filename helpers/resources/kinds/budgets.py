@@ -1,4 +1,4 @@
-"""Budgets (the event's DeepRacer budget, `helpers.spend`): by tag, or by the name `<event>-deepracer`
+"""Budgets (the event's DeepRacer budget, `labs.deepracer_event.spend`): by tag, or by the name `<event>-deepracer`
 where the tags cannot be read (the local emulator keeps none)."""
 from __future__ import annotations
 

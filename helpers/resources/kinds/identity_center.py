@@ -1,5 +1,5 @@
 """IAM Identity Center: the event's permission set, and the identity store's racer group,
-its memberships and the racers' users (`helpers.identity`).
+its memberships and the racers' users (`labs.deepracer_event.identity`).
 
 The identity store keeps no tags: the group is found by its name, `<event>-racers`; its
 memberships and users through the group, and racers already taken out of the group through

@@ -21,7 +21,7 @@ Why it is written this way (the lab's reference handler is the baseline):
   same model in torch, and a cold start of well under a second.
 - The file is self-contained (numpy + tokenizers, and torch/transformers or
   onnxruntime for the model) because the container image does not have the
-  workshop's `helpers` package; helpers/models/qa.py imports this file so
+  workshop's `helpers` package; labs/qa_lambda/model.py imports this file so
   notebooks, evaluation and the endpoint share one implementation.
 - Every bad request gets a JSON {"message": ...} a person can act on, never a
   stack trace; unexpected failures are logged (CloudWatch) and answered 500.

@@ -1,9 +1,12 @@
-"""Spend monitoring against moto: the budget and billing alarm, created once and kept current."""
+"""Spend monitoring against the embedded runtime: the budget and billing alarm, created once and kept current.
+
+The tests work in an account of their own (a role assumed in 222222222222), emptied after each test, so
+they see only their own budget and alarm; the shared runtime of the other tests is left alone (an
+in-process moto mock would reset it)."""
 from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from labs.deepracer_event.spend import ensure_budget, ensure_spend_alarm
 
@@ -13,26 +16,37 @@ EVENT = "summit-race"
 class FakeSession:
     """Just what the spend helpers use from a WorkshopSession."""
 
-    account_id = "123456789012"
+    account_id = "222222222222"
     region = "us-east-1"
     tags = {"workshop": "ml-events", "event": EVENT}
+
+    def __init__(self, credentials: dict) -> None:
+        self.credentials = credentials
 
     @property
     def tag_list(self):
         return [{"Key": k, "Value": v} for k, v in self.tags.items()]
 
     def client(self, name, **kwargs):
-        return boto3.client(name, region_name=kwargs.pop("region_name", self.region), **kwargs)
+        return boto3.client(name, **{**self.credentials, "region_name": kwargs.pop("region_name", self.region)},
+                            **kwargs)
 
 
 @pytest.fixture
-def session(monkeypatch):
-    for var in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        yield FakeSession()
+def session(session):
+    """A FakeSession in the tests' own account of the shared runtime (aws-mode code paths: no `local`)."""
+    creds = session.client("sts").assume_role(RoleArn=f"arn:aws:iam::{FakeSession.account_id}:role/spend-tests",
+                                              RoleSessionName="spend-tests")["Credentials"]
+    fake = FakeSession({"endpoint_url": session.runtime.endpoint_url, "aws_access_key_id": creds["AccessKeyId"],
+                        "aws_secret_access_key": creds["SecretAccessKey"], "aws_session_token": creds["SessionToken"]})
+    assert fake.client("sts").get_caller_identity()["Account"] == fake.account_id
+    yield fake
+    budgets, cloudwatch = fake.client("budgets"), fake.client("cloudwatch")
+    for b in budgets.describe_budgets(AccountId=fake.account_id).get("Budgets", []):
+        budgets.delete_budget(AccountId=fake.account_id, BudgetName=b["BudgetName"])
+    names = [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]]
+    if names:
+        cloudwatch.delete_alarms(AlarmNames=names)
 
 
 def _kinds(result):
