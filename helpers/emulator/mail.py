@@ -9,6 +9,7 @@ racers would have received.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -42,9 +43,13 @@ class Outbox:
         self._lock = threading.Lock()
 
     def add(self, mail: Mail) -> None:
+        """Write the message atomically (a temporary name, then a rename): a reader listing the outbox
+        while mail is being sent sees whole messages or none, never a half-written file."""
         name = f"{mail.sent_at:.6f}-{mail.message_id}.json"
         with self._lock:
-            (self.folder / name).write_text(json.dumps(asdict(mail), indent=1))
+            partial = self.folder / f".{name}.partial"
+            partial.write_text(json.dumps(asdict(mail), indent=1))
+            os.replace(partial, self.folder / name)
 
     def list(self, to: str | None = None) -> list[Mail]:
         """All messages, oldest first; only those to one address if `to` is given."""

@@ -140,3 +140,28 @@ def test_fault_by_body_content_hits_only_matching_calls(session, unique):
 def test_fault_rate_must_be_a_fraction(session):
     with pytest.raises(ValueError):
         session.runtime.faults.inject("identitystore", rate=1.5)
+
+
+def test_outbox_readers_never_see_a_half_written_message(tmp_path):
+    """Listing while mail is being sent (a test waiting for its email) reads whole messages only."""
+    import threading
+
+    from helpers.emulator.mail import Mail, Outbox
+
+    box = Outbox(tmp_path / "outbox")
+    body = "x" * 200_000  # large enough that a plain write is caught half-way
+    done = threading.Event()
+
+    def send():
+        for i in range(60):
+            box.add(Mail(message_id=f"m{i}", sent_at=float(i), sender="a@example.com", to=["b@example.com"],
+                         text=body))
+        done.set()
+
+    writer = threading.Thread(target=send)
+    writer.start()
+    seen = 0
+    while not done.is_set():
+        seen = max(seen, len(box.list()))  # raised JSONDecodeError before writes were atomic
+    writer.join()
+    assert len(box.list()) == 60 and all(m.text == body for m in box.list())
