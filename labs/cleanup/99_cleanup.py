@@ -155,8 +155,9 @@ session.record(found=len(found), kinds=len(found.kinds()), deleted=result.counts
 """),
 md("""
 ## What the cleanup does not do (aws mode)
-* **DeepRacer multi-user mode** has no API: deactivate it in the DeepRacer console (Multi-user management →
-  Deactivate multi-user account mode), as notebook 01 describes.
+* **DeepRacer**: the DeepRacer console and its multi-user mode were retired at the end of 2025, so there is nothing
+  to deactivate. An event run on its successor, DeepRacer on AWS, ends by deleting that solution's CloudFormation
+  stack (it is not tagged by this workshop, so the cleanup leaves it to you).
 * The account's **default SageMaker bucket** (`sagemaker-<region>-<account>`) and the SES sender identity existed
   before the workshop and are not tagged by it: the training data, model artifacts and deployment packages the labs
   put there under `workshop/` stay. Delete that prefix by hand if you no longer need it.

@@ -5,8 +5,15 @@ cells = [
 md("""
 # 01 · Running a DeepRacer event from one sponsoring account
 
+> **Status (checked 2026-12-02).** The AWS DeepRacer console, and with it multi-user account mode, were retired
+> at the end of 2025 (announced 2024-08-29). Its successor is **DeepRacer on AWS**, an AWS Solution you deploy
+> into your own account (public repository `aws-solutions/deepracer-on-aws`: Cognito users and groups, an
+> IAM-authorised API, SageMaker training). The console steps and the two DeepRacer managed policies in this lab
+> are kept as **history** of how the seed ran events, not as steps to follow; the identity, sizing, spend and
+> budget pieces still apply. Moving this lab onto DeepRacer on AWS is the kit's next piece of work.
+
 **What you will build.** Everything an organiser sets up before racers arrive, for an event of hundreds to
-thousands of racers who all train on **one sponsoring account** (DeepRacer multi-user mode):
+thousands of racers who all train on **one sponsoring account** (the seed's DeepRacer multi-user mode, now retired: see the status note):
 
 1. an **event admin role** with `AWSDeepRacerAccountAdminAccess`, and in IAM Identity Center a **racer group**
    whose permission set holds `AWSDeepRacerDefaultMultiUserAccess`, assigned to the account, each read back;
@@ -127,9 +134,10 @@ print("alerts:", [(n["NotificationType"], n["Threshold"]) for n in budget["Notif
 print("alarm: ", alarm)
 """),
 md("""
-## 5. Activating multi-user mode
-There is no public API for multi-user mode: it is a console step for the event admin. In aws mode, follow these
-steps now; in both modes the notebook records the sponsorship state in the event table.
+## 5. Multi-user mode (history: the console is retired)
+Multi-user mode was a step in the DeepRacer console, which was retired at the end of 2025: there is nothing to
+switch on today. The steps below are what the seed's event admin did, printed for reference only; in both modes
+the notebook records the sponsorship state in the event table, which the registration lab reads.
 """),
 code("""
 for i, step in enumerate(event.console_steps(loaded, ident.center.access_portal_url), 1):
@@ -138,8 +146,8 @@ for i, step in enumerate(event.console_steps(loaded, ident.center.access_portal_
 md("""
 ## 6. During the event: sponsorship and quotas
 Admins pause and resume sponsorship (for everyone, e.g. when spend runs ahead, or for one racer) and change one
-racer's quota. An event-wide pause wins over a racer's own setting. Mirror each change in the console in aws mode
-(Multi-user management → the racer → Pause sponsorship / Set quota).
+racer's quota. An event-wide pause wins over a racer's own setting. (The retired console mirrored these under
+Multi-user management; on DeepRacer on AWS the nearest levers are a racer's compute-minute and model limits.)
 """),
 code("""
 # NBVAL_CHECK_OUTPUT

@@ -176,7 +176,7 @@ def racer_overrides(session, event: str) -> list[dict]:
 
 
 def console_steps(config: EventConfig, portal_url: str) -> list[str]:
-    """What to click in the DeepRacer console: multi-user mode has no public API."""
+    """What the seed clicked in the DeepRacer console (retired at the end of 2025): kept as history."""
     return [
         "Sign in to the sponsoring account as the event admin (role with AWSDeepRacerAccountAdminAccess).",
         "Open the AWS DeepRacer console in us-east-1 -> Multi-user management -> Set up multi-user account.",

@@ -86,8 +86,8 @@ def account_limits(session) -> list[dict[str, str]]:
     ]:
         rows.append({"limit": name, **_probe(fn, describe)})
     for name, default in SPONSOR_LIMITS.items():
-        rows.append({"limit": f"DeepRacer sponsoring account: {name}", "value": f"{default} (default; "
-                     "no public API: check in the DeepRacer console)", "status": "info"})
+        rows.append({"limit": f"DeepRacer sponsoring account: {name}", "value": f"{default} (the retired "
+                     "DeepRacer console's default, history: DeepRacer on AWS is limited by SageMaker quotas)", "status": "info"})
     return rows
 
 

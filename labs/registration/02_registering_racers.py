@@ -245,7 +245,7 @@ md("""
 ## 8. Offboarding at the end of the event
 Close registration, end the sponsorship, take every racer out of the event group and delete the identity-store
 users the workshop created. Racers keep their DeepRacer alias and profile; the roster keeps the history.
-In aws mode, also **disable multi-user mode** in the DeepRacer console (Multi-user management → Deactivate).
+(The retired DeepRacer console also had a multi-user mode to switch off here; it is gone since the end of 2025.)
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
