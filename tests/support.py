@@ -14,7 +14,7 @@ def zip_code(files: dict[str, str]) -> bytes:
 def make_function(session, name: str, source: str, *, handler: str = "app.handler", timeout: int = 10,
                   env: dict | None = None, memory: int = 256) -> str:
     lam = session.client("lambda")
-    fn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=session.role_arn, Handler=handler,
+    fn = lam.create_function(FunctionName=name, Runtime="python3.13", Role=session.role_arn, Handler=handler,
                              Code={"ZipFile": zip_code({"app.py": source})}, Timeout=timeout, MemorySize=memory,
                              Environment={"Variables": env or {}})
     return fn["FunctionArn"]

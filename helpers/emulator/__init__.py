@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Callable
 
 from helpers.emulator import moto_backends
+from helpers.emulator.cognito import CognitoStandIn
+from helpers.emulator.deepracer_on_aws import DeepRacerOnAwsStandIn
 from helpers.emulator.events import CloudTrailEvents
 from helpers.emulator.faults import FaultInjector
 from helpers.emulator.gateway import Gateway
@@ -107,10 +109,13 @@ class EmbeddedRuntime:
         self.sagemaker = SageMakerStandIn(self)
         # CloudTrail -> EventBridge: response hooks after SageMaker Create* calls were answered
         self.events = CloudTrailEvents(self)
+        # Cognito where moto stops short, and the DeepRacer on AWS solution that stands on it
+        self.cognito = CognitoStandIn(self.account_id, self.outbox)
+        self.deepracer = DeepRacerOnAwsStandIn(self)
         self.gateway = Gateway(
             moto_backends.wsgi_app(),
             standins=(self.http_apis, self.lambdas, self.streams, MailStandIn(self.outbox), self.sagemaker,
-                      self.events),
+                      self.events, self.cognito, self.deepracer),
             before=(self.faults,),
         )
         MotoRequestHandler = moto_backends.request_handler()
@@ -166,6 +171,8 @@ class EmbeddedRuntime:
         self.lambdas.stop_all()
         self.faults.clear()
         self.outbox.clear()
+        self.cognito.reset()
+        self.deepracer.reset()
         self._log_streams.clear()
         requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=30)
         self._seed()
@@ -223,7 +230,7 @@ class EmbeddedRuntime:
             AWS_SESSION_TOKEN="local",
             AWS_REGION=self.region,
             AWS_DEFAULT_REGION=self.region,
-            AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
+            AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
             PYTHONUNBUFFERED="1",
             PYTHONDONTWRITEBYTECODE="1",
         )

@@ -177,6 +177,7 @@ class Decoder:
     def __init__(self) -> None:
         self._by_signing: dict[str, list[_Api]] = {}
         self._by_target: dict[tuple[str, str], str] = {}
+        self._by_prefix: dict[str, str] = {}  # for unsigned JSON calls (Cognito's sign-in operations)
 
     def know(self, service: str) -> None:
         api = api_matcher(service)
@@ -185,6 +186,7 @@ class Decoder:
             apis.append(api)
         if api.target_prefix:
             self._by_target[(api.signing_name, api.target_prefix)] = service
+            self._by_prefix[api.target_prefix] = service
 
     @property
     def services(self) -> set[str]:
@@ -195,6 +197,8 @@ class Decoder:
         if target:
             prefix, _, call.operation = target.rpartition(".")
             call.api = self._by_target.get((call.service, prefix), "")
+            if not call.api and not call.service:  # unsigned (InitiateAuth, GetId, ...): the target alone
+                call.api = self._by_prefix.get(prefix, "")
             return call
         for api in self._by_signing.get(call.service, ()):
             for t in api.by_method.get(call.method, ()):

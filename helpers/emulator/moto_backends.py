@@ -42,6 +42,23 @@ def sagemaker(account_id: str, region: str) -> Any:
     return backend("sagemaker", account_id, region)
 
 
+def cognito_user_pool(account_id: str, region: str, pool_id: str) -> Any | None:
+    """moto's user pool (users, groups, clients, email settings, its token-signing key), or None."""
+    return backend("cognito-idp", account_id, region).user_pools.get(pool_id)
+
+
+def cognito_identity_pool(account_id: str, region: str, pool_id: str) -> Any | None:
+    """moto's identity pool record (its trusted user pools and clients), or None."""
+    return backend("cognito-identity", account_id, region).identity_pools.get(pool_id)
+
+
+def account_for(access_key_id: str) -> str:
+    """The account moto attributes a request signed with this access key to (assumed roles map to theirs)."""
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key_id)
+
+
 def event_pattern_matches(pattern: str, event: dict) -> bool:
     """EventBridge pattern matching with moto's matcher (the one its TestEventPattern uses)."""
     from moto.events.models import EventPattern

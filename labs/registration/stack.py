@@ -61,7 +61,7 @@ def template_settings() -> dict:
     prov = res["ProvisionFunction"]["Properties"]
     stream = prov["Events"]["RacerStream"]["Properties"]
     return {
-        "runtime": glob.get("Runtime", "python3.11"),
+        "runtime": glob.get("Runtime", "python3.13"),
         "register": {"handler": reg["Handler"], "timeout": reg.get("Timeout", glob.get("Timeout", 3)),
                      "memory": reg.get("MemorySize", glob.get("MemorySize", 128))},
         "provision": {"handler": prov["Handler"], "timeout": prov.get("Timeout", glob.get("Timeout", 3)),

@@ -109,7 +109,7 @@ def ensure_function(session, scope: Scope, role_arn: str, env: dict[str, str]) -
     lam = session.client("lambda")
     name = scope.name("stop-noncompliant")
     code = _package()
-    config = {"Role": role_arn, "Handler": "stop_noncompliant.handler", "Runtime": "python3.12",
+    config = {"Role": role_arn, "Handler": "stop_noncompliant.handler", "Runtime": "python3.13",
               "Timeout": 900, "MemorySize": 256, "Environment": {"Variables": env},
               "Description": "Stops SageMaker notebook instances and training jobs created outside the project VPC"}
     try:

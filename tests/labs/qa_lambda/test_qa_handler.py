@@ -183,7 +183,7 @@ def test_template_translates_to_the_reference_deployment(monkeypatch):
     template = load_template()
     # `sam build` adds the pushed image's URI; the translator needs one.
     template["Resources"]["QaFunction"]["Properties"]["ImageUri"] = \
-        "123456789012.dkr.ecr.us-east-1.amazonaws.com/qa:python3.12-v1"
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/qa:python3.13-v1"
     try:
         out = transform(template, {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
                                    "AWS::Partition": "aws"}, NoManagedPolicies())
@@ -209,8 +209,9 @@ def test_template_translates_to_the_reference_deployment(monkeypatch):
 def test_dockerfile_bakes_the_model_and_runs_the_handler():
     text = APP.with_name("Dockerfile").read_text()
     froms = [line for line in text.splitlines() if line.startswith("FROM")]
-    # 3.12 (Amazon Linux 2023): the 3.11 image's glibc 2.26 cannot load the pinned manylinux_2_28 wheels
-    assert froms == ["FROM public.ecr.aws/lambda/python:3.12"]
+    # 3.13 (Amazon Linux 2023, supported until 2029-06-30): Amazon Linux 2's glibc 2.26 cannot load the
+    # pinned manylinux_2_28 wheels
+    assert froms == ["FROM public.ecr.aws/lambda/python:3.13"]
     assert "COPY model/ ${LAMBDA_TASK_ROOT}/model/" in text and 'CMD ["app.handler"]' in text
     reqs = APP.with_name("requirements.txt").read_text()
     assert "download.pytorch.org/whl/cpu" in reqs

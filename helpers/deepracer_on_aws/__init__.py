@@ -1,0 +1,147 @@
+"""DeepRacer on AWS, the platform events run on since the DeepRacer console was retired (end of 2025).
+
+Shared by the event lab (01), registration (02) and the practice track: find
+or launch the solution's CloudFormation stack in the account, read its
+outputs, sign in to it and get a signed API client (`client.DeepRacerApi`).
+The same calls run in both modes; in local mode the emulator's stand-in
+answers them (helpers/emulator/deepracer_on_aws.py).
+
+Facts used here, with where they come from (read 2026-12-02):
+* template parameters `AdminEmail`, `Namespace` (3-12 lowercase letters and
+  digits), `CustomDomain`; outputs `ApiEndpoint` and, under the user-pool
+  construct, the user pool, client and identity pool ids (CDK adds a hash to
+  nested output names, so they are matched by name inside the key):
+  source/apps/infra/lib/stacks/deepRacerIndyStack.ts, constructs/auth/userIdentity.ts;
+* the launch template's URL follows AWS Solutions' published layout
+  (`TEMPLATE_URL`); check it against the solution's page before an event;
+* email: Cognito's default sender allows 50 mails a day per account; SES
+  (a verified identity, production access) lifts it: the solution's README.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from helpers.deepracer_on_aws.client import (MODEL, OPERATIONS, ApiError, Credentials, DeepRacerApi,
+                                             SignInError, sign_in)
+
+TEMPLATE_URL = "https://solutions-reference.s3.amazonaws.com/deepracer-on-aws/latest/deepracer-on-aws.template"
+SOLUTION_REPO = "https://github.com/aws-solutions/deepracer-on-aws"
+COGNITO_DAILY_EMAILS = 50
+TRAINING_INSTANCE_TYPE = MODEL["template"]["trainingInstanceType"]
+TRAINING_QUOTA_CODE = MODEL["template"]["trainingQuotaCode"]
+GROUPS = tuple(MODEL["constraints"]["UserGroups"])
+
+__all__ = ["ApiError", "Credentials", "DeepRacerApi", "Deployment", "SignInError", "TEMPLATE_URL", "GROUPS",
+           "OPERATIONS", "find_deployment", "launch", "sign_in_as", "race_url", "stack_name"]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One deployment of the solution, from its stack."""
+
+    stack_name: str
+    namespace: str
+    region: str
+    api_url: str
+    user_pool_id: str
+    client_id: str
+    identity_pool_id: str
+    site_url: str
+    status: str
+
+    @classmethod
+    def from_stack(cls, stack: dict, region: str) -> "Deployment":
+        params = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return cls(stack_name=stack["StackName"], namespace=params.get("Namespace", ""), region=region,
+                   api_url=_output(outputs, "ApiEndpoint"), user_pool_id=_output(outputs, "UserPoolId"),
+                   client_id=_output(outputs, "UserPoolClientId"), identity_pool_id=_output(outputs, "IdentityPoolId"),
+                   site_url=_site(outputs), status=stack.get("StackStatus", ""))
+
+
+def _output(outputs: dict[str, str], name: str) -> str:
+    """The output whose key is `name` or holds it (CDK: `UserPoolUserPoolId5E7B...`), not a longer name."""
+    if name in outputs:
+        return outputs[name]
+    longer = {"UserPoolId": ("UserPoolClientId",), "ApiEndpoint": ()}.get(name, ())
+    for key, value in outputs.items():
+        if name in key and not any(other in key for other in longer):
+            return value
+    return ""
+
+
+def _site(outputs: dict[str, str]) -> str:
+    for key, value in outputs.items():
+        if "CloudFront" in key or "Website" in key:
+            return value if value.startswith("http") else f"https://{value}"
+    return ""
+
+
+def stack_name(namespace: str) -> str:
+    return f"deepracer-on-aws-{namespace}"
+
+
+def find_deployment(session, namespace: str) -> Deployment | None:
+    """The stack whose Namespace parameter is `namespace` and that has the solution's API output."""
+    cfn = session.client("cloudformation")
+    for page in cfn.get_paginator("describe_stacks").paginate():
+        for stack in page["Stacks"]:
+            if stack.get("StackStatus", "").startswith("DELETE"):
+                continue
+            dep = Deployment.from_stack(stack, session.region)
+            if dep.namespace == namespace and dep.api_url:
+                return dep
+    return None
+
+
+def launch(session, namespace: str, admin_email: str, *, template_url: str = TEMPLATE_URL,
+           custom_domain: str = "", timeout_minutes: int = 90) -> Deployment:
+    """Create the solution's stack and wait for it (the real one takes about half an hour: it copies
+    container images into the account's ECR first). Tags: the session's event tags."""
+    cfn = session.client("cloudformation")
+    name = stack_name(namespace)
+    cfn.create_stack(
+        StackName=name, TemplateURL=template_url,
+        Parameters=[{"ParameterKey": "AdminEmail", "ParameterValue": admin_email},
+                    {"ParameterKey": "Namespace", "ParameterValue": namespace},
+                    {"ParameterKey": "CustomDomain", "ParameterValue": custom_domain}],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        Tags=session.tag_list)
+    cfn.get_waiter("stack_create_complete").wait(
+        StackName=name, WaiterConfig={"Delay": 2 if session.local else 30,
+                                      "MaxAttempts": max(1, timeout_minutes * (30 if session.local else 2))})
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return Deployment.from_stack(stack, session.region)
+
+
+def sign_in_as(session, deployment: Deployment, username: str, password: str,
+               new_password: str | None = None) -> DeepRacerApi:
+    """A signed client for this user; it signs in again by itself when the hour's credentials run out."""
+    def credentials() -> Credentials:
+        return sign_in(session.client("cognito-idp"), session.client("cognito-identity"),
+                       client_id=deployment.client_id, user_pool_id=deployment.user_pool_id,
+                       identity_pool_id=deployment.identity_pool_id, region=deployment.region,
+                       username=username, password=new_password or password,
+                       new_password=None)
+
+    first = sign_in(session.client("cognito-idp"), session.client("cognito-identity"),
+                    client_id=deployment.client_id, user_pool_id=deployment.user_pool_id,
+                    identity_pool_id=deployment.identity_pool_id, region=deployment.region,
+                    username=username, password=password, new_password=new_password)
+    return DeepRacerApi(deployment.api_url, deployment.region, first, refresh=credentials)
+
+
+def race_url(deployment: Deployment, leaderboard_id: str) -> str:
+    """Where racers open a race in the solution's website."""
+    return f"{deployment.site_url.rstrip('/')}/leaderboards/{leaderboard_id}"
+
+
+def wait_until(predicate, timeout: float = 30, poll: float = 0.2) -> Any:
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(poll)
