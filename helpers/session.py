@@ -125,10 +125,11 @@ def get_session(mode: str | None = None, *, event: str = "ml-events", region: st
     config = config.with_(mode=resolved)
     tags = tagging.workshop_tags(event)
     if resolved == "local":
-        from helpers import emulator, seed
+        from helpers import emulator, reward_function, seed
 
         rt = emulator.start(config.region or "us-east-1", config.state_dir, seed=seed.seed_local,
-                            job_cache_dir=config.job_cache)
+                            job_cache_dir=config.job_cache,
+                            reward_validator=lambda code: reward_function.validate(code).errors)
         creds = rt.client_config()
         boto = boto3.Session(aws_access_key_id=creds["aws_access_key_id"],
                              aws_secret_access_key=creds["aws_secret_access_key"], region_name=rt.region)

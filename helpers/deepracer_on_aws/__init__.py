@@ -145,3 +145,39 @@ def wait_until(predicate, timeout: float = 30, poll: float = 0.2) -> Any:
         if value or time.time() > deadline:
             return value
         time.sleep(poll)
+
+
+def use_ses(session, deployment: Deployment, sender: str) -> dict:
+    """Send the user pool's invitations through SES from `sender` instead of Cognito's 50-a-day default.
+
+    The address (or its domain) must be a verified SES identity, and the account out of the SES sandbox
+    to mail people who are not verified themselves (production access: a request to AWS, a day or so).
+    UpdateUserPool resets what it is not given, so the pool's mutable settings are passed back with the
+    new email configuration. Returns the pool's EmailConfiguration as Cognito holds it."""
+    idp = session.client("cognito-idp")
+    pool = idp.describe_user_pool(UserPoolId=deployment.user_pool_id)["UserPool"]
+    keep = ("Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes", "SmsVerificationMessage",
+            "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate",
+            "SmsAuthenticationMessage", "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration",
+            "SmsConfiguration", "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns",
+            "AccountRecoverySetting")
+    settings = {k: pool[k] for k in keep if k in pool}
+    arn = f"arn:aws:ses:{session.region}:{session.account_id}:identity/{sender}"
+    idp.update_user_pool(UserPoolId=deployment.user_pool_id, **settings, EmailConfiguration={
+        "EmailSendingAccount": "DEVELOPER", "SourceArn": arn, "From": sender})
+    return idp.describe_user_pool(UserPoolId=deployment.user_pool_id)["UserPool"]["EmailConfiguration"]
+
+
+def invitation(session, email: str) -> tuple[str, str]:
+    """(user name, temporary password) from the newest invitation to `email` in the local outbox.
+
+    What a racer reads in their inbox; local mode only (aws mode mails real people)."""
+    import re
+
+    for mail in reversed(session.outbox.list(to=email)):
+        text = mail.text or mail.html
+        password = re.search(r"temporary password is:?\s*(\S+?)(?:<|\s|$)", text)
+        username = re.search(r"Account ID:\s*(\S+?)(?:<|\s|$)", text) or re.search(r"username is (\S+)", text)
+        if password:
+            return (username.group(1) if username else email), password.group(1)
+    raise LookupError(f"no invitation to {email} in the outbox")

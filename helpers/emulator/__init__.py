@@ -4,9 +4,11 @@ moto, in-process on a free loopback port, is the control plane; a handful of
 stand-ins (see the modules of this package) add the data planes the labs
 need, each behind the real service's API. Start it with `start()`; starting
 it again in the same process returns the running one. The package imports
-nothing else of the project: what to create in a fresh account (`seed`) and
-where identical training jobs reuse their result (`job_cache_dir`) are
-passed in.
+nothing else of the project: what to create in a fresh account (`seed`),
+where identical training jobs reuse their result (`job_cache_dir`) and how a
+reward function is checked (`reward_validator`) are passed in. (The
+DeepRacer on AWS stand-in reads the kit's record of that API's model,
+helpers/deepracer_on_aws/operations.json, as a data file.)
 
 Adding a stand-in: one module plus one routing entry.
 
@@ -67,6 +69,8 @@ class EmbeddedRuntime:
     seed: "Callable[[EmbeddedRuntime], None] | None" = None
     # where identical training jobs keep and reuse their result; None: every job trains
     job_cache_dir: Path | None = None
+    # checks a reward function (DeepRacer on AWS's TestRewardFunction): source -> problems, [] when valid
+    reward_validator: "Callable[[str], list[str]] | None" = None
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -318,11 +322,13 @@ def _free_port(host: str) -> int:
 
 def start(region: str = "us-east-1", state_dir: str | Path | None = None, *,
           seed: Callable[[EmbeddedRuntime], None] | None = None,
-          job_cache_dir: str | Path | None = None) -> EmbeddedRuntime:
+          job_cache_dir: str | Path | None = None,
+          reward_validator: Callable[[str], list[str]] | None = None) -> EmbeddedRuntime:
     """Start the embedded runtime, or return the one already running in this process.
 
     `seed(runtime)` runs after start and after every `reset()`; `job_cache_dir` is where
-    identical training jobs reuse their result (None: no cache)."""
+    identical training jobs reuse their result (None: no cache); `reward_validator(source)` lists what is
+    wrong with a reward function (DeepRacer on AWS's TestRewardFunction; None: that operation fails)."""
     global _current
     with _lock:
         if _current is not None and _current.running:
@@ -330,7 +336,8 @@ def start(region: str = "us-east-1", state_dir: str | Path | None = None, *,
                 _current._export_env()
             return _current
         rt = EmbeddedRuntime(region=region, state_dir=Path(state_dir) if state_dir is not None else None,
-                             seed=seed, job_cache_dir=Path(job_cache_dir) if job_cache_dir is not None else None)
+                             seed=seed, job_cache_dir=Path(job_cache_dir) if job_cache_dir is not None else None,
+                             reward_validator=reward_validator)
         rt.start()
         _current = rt
         atexit.register(rt.stop)

@@ -21,6 +21,8 @@ an IAM-authorised API in front of a user pool (DeepRacer on AWS) depends on:
   limited to 50 mails a day per account and region as Cognito's default
   email is (then `LimitExceededException`, and no user is created), or from
   the pool's SES identity when the pool sends through SES.
+* **Sign-in with an email alias** (a pool with `AliasAttributes: [email]`),
+  and `UpdateUserPool` keeping what it cannot change (aliases, schema).
 """
 from __future__ import annotations
 
@@ -96,6 +98,7 @@ class CognitoStandIn:
             ("cognito-idp", "AdminCreateUser"): self.admin_create_user_call,
             ("cognito-idp", "InitiateAuth"): self.sign_in_alias_call,
             ("cognito-idp", "RespondToAuthChallenge"): self.sign_in_alias_call,
+            ("cognito-idp", "UpdateUserPool"): self.update_user_pool_call,
         }
 
     # -- what other stand-ins ask -----------------------------------------------------------------
@@ -285,6 +288,20 @@ class CognitoStandIn:
                                  subject=template.get("EmailSubject") or DEFAULT_INVITE_SUBJECT,
                                  text=_strip_html(text), html=text,
                                  tags={"purpose": "cognito-invitation", "user_pool": pool.id}))
+        return response
+
+    # -- settings UpdateUserPool cannot change ------------------------------------------------------
+    IMMUTABLE = ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration", "Schema")
+
+    def update_user_pool_call(self, call: Call, forward) -> Response:
+        """UpdateUserPool resets the settings it is given none of, but not the ones it cannot change
+        (sign-in aliases, username attributes, schema); moto resets those too, so they are put back."""
+        body = call.json()
+        pool = moto_backends.cognito_user_pool(self._signed_account(call), call.region, body.get("UserPoolId", ""))
+        kept = {k: pool.extended_config[k] for k in self.IMMUTABLE if pool is not None and k in pool.extended_config}
+        response = forward(call)
+        if pool is not None and response.status_code < 300:
+            pool.extended_config.update(kept)
         return response
 
     # -- sign-in with an alias -------------------------------------------------------------------

@@ -750,18 +750,30 @@ class DeepRacerOnAwsStandIn:
             raise _validation(f"rewardFunction must be 1 to {c['RewardFunctionCode']['max']} characters")
         if not isinstance(track, dict) or track.get("trackId") not in c["TrackIds"]:
             raise _validation("trackConfig needs a trackId of the model's TrackId enum")
-        return 200, {"errors": check_reward_function(code)}
+        validator = getattr(self.runtime, "reward_validator", None)
+        if validator is None:
+            raise ApiError(500, "InternalFailureError", "The reward function validator is not configured in this "
+                                                        "runtime (start it with reward_validator=...).")
+        # The solution runs its validator in an isolated Lambda; the kit's runs the code in a child process.
+        return 200, {"errors": reward_errors(validator(code), code)}
 
 
-def check_reward_function(code: str) -> list[dict]:
-    """The validator's findings in the model's RewardFunctionError shape (empty when the function passes).
-
-    The solution runs its validator in an isolated Lambda; here the kit's own sandboxed validator
-    (helpers.reward_function) does the same checks in a child process."""
-    from helpers import reward_function
-
-    result = reward_function.validate(code)
-    return [reward_function.as_api_error(e) for e in result.errors]
+def reward_errors(problems: list[str], code: str) -> list[dict]:
+    """A validator's findings ("line 3: syntax error: ...") in the model's RewardFunctionError shape."""
+    errors = []
+    for message in problems:
+        m = re.match(r"line (\d+): (.*)", message)
+        kind = ("SYNTAX_ERROR" if "syntax error" in message else
+                "IMPORT_ERROR" if "import" in message else "TEST_FAILURE")
+        error = {"type": kind, "message": m.group(2) if m else message}
+        if m:
+            number = int(m.group(1))
+            lines = code.splitlines()
+            error["lineNumber"] = number
+            if 0 < number <= len(lines):
+                error["line"] = lines[number - 1]
+        errors.append(error)
+    return errors
 
 
 # -- small pieces -------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_every_routed_operation_exists_in_botocore(session):
     assert ("lambda", "Invoke") in gateway.routes and ("sagemaker", "CreateTrainingJob") in gateway.after
     for service, operation in keys:
         assert operation in service_model(service).operation_names, f"{service} has no operation {operation}"
-    assert list(gateway.path_routes) == ["/_aws/execute-api/"]
+    assert list(gateway.path_routes) == ["/_aws/execute-api/", "/_aws/deepracer-on-aws/"]
 
 
 def test_client_config_reaches_the_runtime(session):
