@@ -101,6 +101,7 @@ LABS: tuple[Lab, ...] = (
                ("sagemaker", "user-profile"), ("sagemaker", "app"), ("efs", "file-system"),
                ("events", "rule"), ("lambda", "function"), ("dynamodb", "table"), ("logs", "log-group"),
                ("sagemaker", "training-job"))),
+    Lab("07", "reward_practice_track", "practice_track", "A reward-function practice track"),
     Lab(CLEANUP_NUMBER, "cleanup", "cleanup", "Cleaning up"),
 )
 
