@@ -73,10 +73,11 @@ _SAGEMAKER_JOB = (("sagemaker", "training-job"), ("s3", "bucket"))
 
 LABS: tuple[Lab, ...] = (
     Lab("00", "preflight", "preflight", "Preflight: is this account ready?"),
-    Lab("01", "multi_user_event", "deepracer_event", "A multi-user DeepRacer event",
+    Lab("01", "multi_user_event", "deepracer_event", "A DeepRacer event on DeepRacer on AWS",
         footprint="labs.deepracer_event.footprint:build",
-        kinds=(("iam", "role"), ("sso-admin", "permission-set"), ("identitystore", "group"),
-               ("dynamodb", "table"), ("budgets", "budget"), ("cloudwatch", "alarm"))),
+        kinds=(("cloudformation", "stack"), ("secretsmanager", "secret"), ("iam", "role"),
+               ("sso-admin", "permission-set"), ("identitystore", "group"), ("dynamodb", "table"),
+               ("budgets", "budget"), ("cloudwatch", "alarm"))),
     Lab("02", "registering_racers", "registration", "Registering racers",
         footprint="labs.registration.footprint:build",
         kinds=(("dynamodb", "table"), ("sqs", "queue"), ("iam", "role"), ("lambda", "function"),

@@ -81,7 +81,16 @@ class MailStandIn:
         self.outbox = outbox
 
     def routes(self) -> dict:
-        return {("sesv2", "SendEmail"): self.send_email_call}
+        return {("sesv2", "SendEmail"): self.send_email_call, ("sesv2", "GetAccount"): self.get_account_call}
+
+    def get_account_call(self, call: Call, forward) -> Response:
+        """moto has no GetAccount: a new account's answer, in the SES sandbox (200 mails a day, one a
+        second, verified recipients only) until production access is granted."""
+        body = {"DedicatedIpAutoWarmupEnabled": False, "EnforcementStatus": "HEALTHY",
+                "ProductionAccessEnabled": False, "SendingEnabled": True,
+                "SendQuota": {"Max24HourSend": 200.0, "MaxSendRate": 1.0,
+                              "SentLast24Hours": float(len(self.outbox))}}
+        return Response(json.dumps(body), status=200, mimetype="application/json")
 
     def send_email_call(self, call: Call, forward) -> Response:
         """moto validates and answers; a sent message then lands in the outbox."""

@@ -1,12 +1,15 @@
-"""Planning a DeepRacer event: account limits, a day's projection, a quota for a budget.
+"""Planning a DeepRacer event: what limits it, a day's projection, a quota for a budget.
 
-In multi-user mode every racer trains on the sponsoring account, so the
-racers share that account's limits and its bill. The organiser has two knobs
-(the per-racer training-hour quota and the budget) and two questions before
-the day: which limits to raise through AWS Support (it takes days, so it has
-to be asked early), and whether the queue for training slots and the spend
-stay acceptable. `project()` answers the second with a small, deterministic
+On DeepRacer on AWS every racer's training and evaluation runs as a
+SageMaker training job in the organiser's account, so the racers share that
+account's SageMaker quota for the solution's instance type and its bill, and
+every invitation is an email the account sends. The organiser has two knobs
+(the per-racer quota and the budget) and two questions before the day: which
+limits to raise (quota increases and SES production access take days, so
+ask early), and whether the queue for training slots and the spend stay
+acceptable. `project()` answers the second with a small, deterministic
 simulation of the event day; `check_limits()` turns its peaks into actions.
+The numbers it runs on come from the account (`capacity.read_capacity`).
 """
 from __future__ import annotations
 
@@ -23,15 +26,14 @@ import numpy as np
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# The sponsoring account's defaults, shared by all sponsored racers.
-SPONSOR_DEFAULTS: dict[str, int] = {
-    "concurrent training jobs": 100,
-    "concurrent evaluation jobs": 100,
-    "cars": 1_000,
-    "private leaderboards": 50,
-}
-TRAINING_USD_PER_HOUR = 3.50
-EVALUATION_USD_PER_HOUR = 3.50
+    from labs.deepracer_event.capacity import Capacity
+
+# Defaults when the account is not asked (tests, planning before access): DeepRacer on AWS's
+# implementation guide, "Service quotas" (read 2026-12-02): 8 concurrent SageMaker training jobs,
+# shared by training, evaluation and race submissions. The price is a planning figure for
+# ml.c7i.4xlarge training; capacity.read_capacity asks the AWS Price List API in aws mode.
+DEFAULT_TRAINING_SLOTS = 8
+PLANNING_USD_PER_HOUR = 0.945
 STORAGE_USD_PER_GB_MONTH = 0.023
 TIMELINE_STEP_MINUTES = 5
 
@@ -46,30 +48,30 @@ class LimitCheck:
     action: str
 
 
-def check_limits(racers: int, races_planned: int, peak_training: int,
-                 peak_evaluation: int) -> list[LimitCheck]:
-    """One line per sponsor limit, so the organiser knows what to ask Support for.
+def check_limits(peak_slots: int, invitations_per_day: int, capacity: "Capacity") -> list[LimitCheck]:
+    """One line per limit of the account that the event's plan runs into, with what to ask for.
 
-    Raises are granted by AWS Support, not instantly, which is why this runs
-    on the plan (expected racers, projected peaks) rather than on the day.
-    Each racer gets a car, and each planned race needs its own leaderboard.
+    `peak_slots` is the projection's peak demand for SageMaker training jobs (training plus
+    evaluation: they share the quota); `invitations_per_day` the emails the busiest day sends.
     """
-    needed = {
-        "concurrent training jobs": peak_training,
-        "concurrent evaluation jobs": peak_evaluation,
-        "cars": racers,
-        "private leaderboards": races_planned,
-    }
-    for name, value in needed.items():
-        if value < 0:
-            raise ValueError(f"{name}: the number needed cannot be negative (got {value})")
-    checks = []
-    for name, value in needed.items():
-        default = SPONSOR_DEFAULTS[name]
-        ok = value <= default
-        action = "OK" if ok else (
-            f"Ask AWS Support to raise {name} to at least {value} before the event")
-        checks.append(LimitCheck(name, default, value, ok, action))
+    if peak_slots < 0 or invitations_per_day < 0:
+        raise ValueError("the numbers needed cannot be negative")
+    checks = [LimitCheck(
+        f"concurrent SageMaker training jobs ({capacity.instance_type})", capacity.training_slots, peak_slots,
+        peak_slots <= capacity.training_slots,
+        "OK" if peak_slots <= capacity.training_slots else
+        f"Request a Service Quotas increase of '{capacity.instance_type} for training job usage' "
+        f"({capacity.quota_code}) to at least {peak_slots}; until then jobs wait in the solution's queue")]
+    emails_ok = invitations_per_day <= capacity.emails_per_day
+    checks.append(LimitCheck(
+        f"invitation emails per day ({capacity.email_delivery})", capacity.emails_per_day, invitations_per_day,
+        emails_ok, "OK" if emails_ok else
+        ("Send the user pool's mail through SES (deepracer_on_aws.use_ses) with a verified sender"
+         if capacity.email_delivery == "Cognito default" else
+         f"Ask SES for a sending quota of at least {invitations_per_day} a day, or invite over several days")))
+    if capacity.email_delivery != "Cognito default" and capacity.ses_production is False:
+        checks.append(LimitCheck("SES production access", 0, 1, False,
+                                 "Request SES production access (the sandbox mails verified addresses only)"))
     return checks
 
 
@@ -83,11 +85,12 @@ class ProjectionInputs:
     eval_minutes: float = 10
     participation: float = 0.85
     think_minutes: tuple[float, float] = (5, 30)
-    training_slots: int = SPONSOR_DEFAULTS["concurrent training jobs"]
-    evaluation_slots: int = SPONSOR_DEFAULTS["concurrent evaluation jobs"]
+    training_slots: int = DEFAULT_TRAINING_SLOTS
+    evaluation_slots: int | None = None  # None: evaluations share the training slots (DeepRacer on AWS)
     arrival_window: float = 0.5
     seed: int = 0
     model_gb: float = 0.05
+    usd_per_hour: float = PLANNING_USD_PER_HOUR
 
     def __post_init__(self) -> None:
         """Fail on the notebook cell that set a bad value, not deep inside the simulation."""
@@ -112,8 +115,12 @@ class ProjectionInputs:
                             f"(got {self.think_minutes!r})")
         for name in ("training_slots", "evaluation_slots"):
             value = getattr(self, name)
+            if value is None and name == "evaluation_slots":
+                continue
             if not isinstance(value, numbers.Integral) or value < 1:
                 problems.append(f"{name} must be a whole number of at least 1 (got {value!r})")
+        if not self.usd_per_hour > 0:
+            problems.append(f"usd_per_hour must be positive (got {self.usd_per_hour!r})")
         if not 0 <= self.arrival_window <= 1:
             problems.append(f"arrival_window is a fraction of the event in [0, 1] "
                             f"(got {self.arrival_window!r})")
@@ -207,8 +214,9 @@ class Projection:
             "spend USD": round(self.spend, 2),
             "models stored": self.models_stored,
             "storage USD per month": round(self.storage_per_month, 2),
-            "peak training demand": self.peak_training,
-            "peak evaluation demand": self.peak_evaluation,
+            **({"peak slot demand (training + evaluation)": self.peak_training}
+               if self.inputs.evaluation_slots is None else
+               {"peak training demand": self.peak_training, "peak evaluation demand": self.peak_evaluation}),
             "p50 wait min": round(self.p50_wait, 1),
             "p95 wait min": round(self.p95_wait, 1),
         }
@@ -242,7 +250,7 @@ def project(inputs: ProjectionInputs) -> Projection:
     Each taking-part racer arrives within the arrival window and loops: train
     (FIFO for a training slot), evaluate (FIFO for an evaluation slot), think,
     until the quota is used or the event ends. A job must start before the
-    end and is cut at the end, as the organiser would stop sponsorship then.
+    end and is cut at the end, as the organiser would stop training then.
     """
     rng = random.Random(inputs.seed)
     end = inputs.event_hours * 60
@@ -260,7 +268,9 @@ def project(inputs: ProjectionInputs) -> Projection:
         remaining[racer] = inputs.quota_hours * 60
         push(rng.uniform(0, inputs.arrival_window * end), _SUBMIT, racer, None)
 
-    pools = {"training": _Pool(inputs.training_slots), "evaluation": _Pool(inputs.evaluation_slots)}
+    training_pool = _Pool(inputs.training_slots)
+    pools = {"training": training_pool,
+             "evaluation": training_pool if inputs.evaluation_slots is None else _Pool(inputs.evaluation_slots)}
     jobs: list[Job] = []
 
     def start_queued(kind: str, t: float) -> None:
@@ -308,7 +318,7 @@ def _summarise(inputs: ProjectionInputs, jobs: list[Job], pools: dict[str, _Pool
     for j in training:
         per_racer[j.racer] = per_racer.get(j.racer, 0.0) + j.minutes / 60
 
-    spend_t, spend_usd = _spend_curve(ran)
+    spend_t, spend_usd = _spend_curve(ran, inputs.usd_per_hour)
     grid = np.arange(0, end + 1e-9, TIMELINE_STEP_MINUTES, dtype=float)
     starts = np.sort([j.started for j in training if j.started is not None])
     ends = np.sort([j.ended for j in training if j.started is not None])
@@ -328,7 +338,7 @@ def _summarise(inputs: ProjectionInputs, jobs: list[Job], pools: dict[str, _Pool
         inputs=inputs, jobs=jobs, timeline=timeline,
         waits=[j.started - j.submitted for j in training if j.started is not None],
         training_hours=training_hours, evaluation_hours=evaluation_hours,
-        spend=training_hours * TRAINING_USD_PER_HOUR + evaluation_hours * EVALUATION_USD_PER_HOUR,
+        spend=(training_hours + evaluation_hours) * inputs.usd_per_hour,
         models_stored=models,
         storage_per_month=models * inputs.model_gb * STORAGE_USD_PER_GB_MONTH,
         peak_training=pools["training"].peak, peak_evaluation=pools["evaluation"].peak,
@@ -337,9 +347,9 @@ def _summarise(inputs: ProjectionInputs, jobs: list[Job], pools: dict[str, _Pool
     )
 
 
-def _spend_curve(ran: list[Job]) -> tuple[np.ndarray, np.ndarray]:
+def _spend_curve(ran: list[Job], usd_per_hour: float) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative spend at every job start/end: the breakpoints of a piecewise-linear curve."""
-    price = {"training": TRAINING_USD_PER_HOUR / 60, "evaluation": EVALUATION_USD_PER_HOUR / 60}
+    price = {"training": usd_per_hour / 60, "evaluation": usd_per_hour / 60}
     times = np.array([0.0] + [j.started for j in ran] + [j.ended for j in ran])
     rates = np.array([0.0] + [price[j.kind] for j in ran] + [-price[j.kind] for j in ran])
     order = np.argsort(times, kind="stable")
@@ -389,7 +399,8 @@ EVAL_RATIO_UPPER = (10 / 60) / 0.5
 
 
 def quota_for_budget(racers: int, budget: float, participation: float = 0.85,
-                     eval_ratio: float = EVAL_RATIO_UPPER, step_hours: float = 0.5) -> float:
+                     eval_ratio: float = EVAL_RATIO_UPPER, step_hours: float = 0.5,
+                     usd_per_hour: float = PLANNING_USD_PER_HOUR) -> float:
     """The largest per-racer quota whose worst-case spend fits the budget.
 
     An upper bound, so it errs toward the budget holding: it assumes every
@@ -407,7 +418,9 @@ def quota_for_budget(racers: int, budget: float, participation: float = 0.85,
         raise ValueError(f"participation is a fraction in (0, 1] (got {participation})")
     if eval_ratio < 0 or step_hours <= 0:
         raise ValueError("eval_ratio cannot be negative and step_hours must be positive")
-    per_hour = TRAINING_USD_PER_HOUR + eval_ratio * EVALUATION_USD_PER_HOUR
+    if not usd_per_hour > 0:
+        raise ValueError(f"usd_per_hour must be positive (got {usd_per_hour})")
+    per_hour = usd_per_hour * (1 + eval_ratio)
     raw = budget / (participants(racers, participation) * per_hour)
     quota = math.floor(raw / step_hours + 1e-9) * step_hours
     if quota <= 0:

@@ -1,12 +1,12 @@
-"""The event's state: configuration, sponsorship, per-racer quotas.
+"""The event's own record: what the organiser decided, where the automation can read it.
 
-DeepRacer's multi-user mode has no public API, so the organiser's decisions
-(expected racers, training-hour quota, budget, sponsorship active/paused,
-race URL, registration open/closed) are recorded in a small DynamoDB table
-next to the roster. The registration function reads it (is registration
-open? which domains? which race URL goes in the email?) and admins change it
-from the notebooks. In aws mode the organiser mirrors a change in the
-DeepRacer console (the notebook prints the exact steps).
+The decisions (expected racers, training-hour quota, budget, registration
+open/closed, allowed domains, the race URL, whether training is paused) are
+kept in a small DynamoDB table next to the roster. The registration function
+reads it (is registration open? which domains? which race URL goes in the
+email?). DeepRacer on AWS holds what it enforces (quotas, the race itself);
+`labs.deepracer_event.solution` writes those through its API, and this table
+records the organiser's intent beside them.
 """
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ class EventConfig:
     event_hours: float = 8.0
     races_planned: int = 1
     race_url: str = ""
-    sponsorship: str = "active"  # active | paused | ended
+    sponsorship: str = "active"  # active | paused | ended (training for everyone, as the organiser set it)
+    models_per_racer: int = 5
+    solution_url: str = ""  # the DeepRacer on AWS website racers sign in to
     registration_open: bool = True
     created_at: float = field(default_factory=time.time)
 
@@ -46,6 +48,8 @@ class EventConfig:
             raise ValueError("budget_usd must be positive")
         if self.sponsorship not in ("active", "paused", "ended"):
             raise ValueError("sponsorship must be active, paused or ended")
+        if not isinstance(self.models_per_racer, int) or self.models_per_racer < 1:
+            raise ValueError("models_per_racer must be a whole number of at least 1")
 
 
 def table_names(event: str) -> dict[str, str]:
@@ -119,72 +123,9 @@ def update_config(session, event: str, **changes) -> EventConfig:
     return save_config(session, EventConfig(**data))
 
 
-# -- sponsorship and quotas ------------------------------------------------------
-def set_sponsorship(session, event: str, state: str, racer: str | None = None) -> dict:
-    """Pause/resume sponsorship for the whole event, or for one racer."""
+# -- what the organiser set during the event ------------------------------------------------------
+def set_sponsorship(session, event: str, state: str) -> EventConfig:
+    """Record the event-wide training state (the solution's own cap is set by solution.pause_everyone)."""
     if state not in ("active", "paused", "ended"):
         raise ValueError("state must be active, paused or ended")
-    if racer is None:
-        update_config(session, event, sponsorship=state)
-        return {"scope": "event", "sponsorship": state}
-    return _set_racer(session, event, racer, sponsorship=state)
-
-
-def set_quota(session, event: str, racer: str, hours: float) -> dict:
-    if not 0 <= hours <= 1000:
-        raise ValueError("quota must be between 0 and 1000 training hours")
-    return _set_racer(session, event, racer, quota_hours=float(hours))
-
-
-def _set_racer(session, event: str, racer: str, **values) -> dict:
-    email = racer.strip().casefold()
-    item = {"pk": f"RACER#{email}", "email": email, "updated_at": time.time(), **values}
-    names = table_names(event)
-    ddb = session.client("dynamodb")
-    sets = ", ".join(f"#{k} = :{k}" for k in item if k != "pk")
-    ddb.update_item(TableName=names["event"], Key={"pk": {"S": item["pk"]}}, UpdateExpression="SET " + sets,
-                    ExpressionAttributeNames={f"#{k}": k for k in item if k != "pk"},
-                    ExpressionAttributeValues={f":{k}": _SER.serialize(Decimal(str(v)) if isinstance(v, float) else v)
-                                               for k, v in item.items() if k != "pk"})
-    return effective_sponsorship(session, event, email)
-
-
-def effective_sponsorship(session, event: str, racer: str) -> dict:
-    """What applies to one racer: their own setting, else the event's."""
-    config = load_config(session, event)
-    email = racer.strip().casefold()
-    item = session.client("dynamodb").get_item(TableName=table_names(event)["event"],
-                                               Key={"pk": {"S": f"RACER#{email}"}}, ConsistentRead=True).get("Item")
-    own = _from_item(item) if item else {}
-    state = own.get("sponsorship", config.sponsorship)
-    if config.sponsorship in ("paused", "ended"):
-        state = config.sponsorship  # an event-wide pause wins over a racer's own setting
-    return {"racer": email, "sponsorship": state,
-            "quota_hours": float(own.get("quota_hours", config.quota_hours_per_racer)),
-            "override": bool(own)}
-
-
-def racer_overrides(session, event: str) -> list[dict]:
-    ddb = session.client("dynamodb")
-    items, kwargs = [], {"TableName": table_names(event)["event"]}
-    while True:
-        page = ddb.scan(**kwargs)
-        items += [_from_item(i) for i in page.get("Items", []) if i["pk"]["S"].startswith("RACER#")]
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def console_steps(config: EventConfig, portal_url: str) -> list[str]:
-    """What the seed clicked in the DeepRacer console (retired at the end of 2025): kept as history."""
-    return [
-        "Sign in to the sponsoring account as the event admin (role with AWSDeepRacerAccountAdminAccess).",
-        "Open the AWS DeepRacer console in us-east-1 -> Multi-user management -> Set up multi-user account.",
-        "Step 1, Activate multi-user account mode: tick the confirmation and choose 'Activate'.",
-        f"Step 2, Set usage quotas: maximum training hours per racer = {config.quota_hours_per_racer:g}; "
-        "choose 'Save'.",
-        "Step 3, Send invitations: skip (registration emails come from notebook 02); the sign-in link racers "
-        f"use is the AWS access portal: {portal_url}",
-        f"Monitor: Multi-user management -> Monitor usage shows estimated spend against ${config.budget_usd:,.0f}.",
-        "At the end of the event: Multi-user management -> Deactivate multi-user account mode.",
-    ]
+    return update_config(session, event, sponsorship=state)

@@ -9,10 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from labs.deepracer_event.capacity import Capacity  # noqa: E402
 from labs.deepracer_event.deepracer import (  # noqa: E402
-    EVALUATION_USD_PER_HOUR,
-    SPONSOR_DEFAULTS,
-    TRAINING_USD_PER_HOUR,
+    DEFAULT_TRAINING_SLOTS,
+    PLANNING_USD_PER_HOUR,
     ProjectionInputs,
     check_limits,
     plot_projection,
@@ -32,33 +32,51 @@ def large():
 
 
 # -- limits --------------------------------------------------------------------
-def test_defaults_are_the_sponsor_limits():
-    assert SPONSOR_DEFAULTS == {"concurrent training jobs": 100, "concurrent evaluation jobs": 100,
-                                "cars": 1000, "private leaderboards": 50}
-    assert TRAINING_USD_PER_HOUR == EVALUATION_USD_PER_HOUR == 3.50
+def _capacity(slots=8, emails=50, delivery="Cognito default", production=None):
+    return Capacity("ml.c7i.4xlarge", "L-1EC4D7FD", slots, "test", 0.945, "test", delivery, emails, "test", production)
 
 
-def test_2000_racers_need_more_cars_and_3_races_fit_the_leaderboards():
-    checks = {c.name: c for c in check_limits(racers=2000, races_planned=3,
-                                              peak_training=80, peak_evaluation=20)}
-    cars = checks["cars"]
-    assert (cars.default, cars.needed, cars.ok) == (1000, 2000, False)
-    assert cars.action == "Ask AWS Support to raise cars to at least 2000 before the event"
-    boards = checks["private leaderboards"]
-    assert boards.ok and boards.needed == 3 and boards.action == "OK"
-    assert checks["concurrent training jobs"].ok and checks["concurrent evaluation jobs"].ok
+def test_defaults_are_the_solutions():
+    assert DEFAULT_TRAINING_SLOTS == 8 and PLANNING_USD_PER_HOUR > 0
+    inputs = ProjectionInputs(racers=10, quota_hours=1)
+    assert inputs.training_slots == 8 and inputs.evaluation_slots is None  # evaluations share the slots
 
 
-def test_limit_exactly_at_default_is_ok_and_one_over_is_not():
-    at, over = (check_limits(1000, 50, 100, 100), check_limits(1001, 51, 101, 101))
-    assert all(c.ok for c in at)
-    assert not any(c.ok for c in over)
-    assert all("at least" in c.action for c in over)
+def test_training_slots_and_emails_are_checked_against_the_account():
+    checks = {c.name: c for c in check_limits(peak_slots=40, invitations_per_day=300, capacity=_capacity())}
+    slots = checks["concurrent SageMaker training jobs (ml.c7i.4xlarge)"]
+    assert (slots.default, slots.needed, slots.ok) == (8, 40, False)
+    assert "L-1EC4D7FD" in slots.action and "at least 40" in slots.action
+    mail = checks["invitation emails per day (Cognito default)"]
+    assert not mail.ok and "SES" in mail.action
+    assert len(checks) == 2
+
+
+def test_at_the_limit_is_ok_and_ses_without_production_access_is_an_action():
+    assert all(c.ok for c in check_limits(8, 50, _capacity()))
+    checks = check_limits(8, 100, _capacity(emails=200, delivery="SES", production=False))
+    assert [c.name for c in checks if not c.ok] == ["SES production access"]
+    assert all(c.ok for c in check_limits(8, 100, _capacity(emails=50_000, delivery="SES", production=True)))
 
 
 def test_negative_needs_are_rejected():
     with pytest.raises(ValueError, match="cannot be negative"):
-        check_limits(10, -1, 0, 0)
+        check_limits(-1, 0, _capacity())
+
+
+def test_evaluations_share_the_training_slots_unless_given_their_own():
+    shared = project(ProjectionInputs(racers=50, quota_hours=2, training_slots=20))
+    separate = project(ProjectionInputs(racers=50, quota_hours=2, training_slots=20, evaluation_slots=20))
+    assert "peak slot demand (training + evaluation)" in shared.summary()
+    assert "peak evaluation demand" in separate.summary()
+    assert shared.p95_wait >= separate.p95_wait
+
+
+def test_spend_follows_the_price_per_hour():
+    cheap = project(ProjectionInputs(racers=50, quota_hours=2, usd_per_hour=1.0))
+    dear = project(ProjectionInputs(racers=50, quota_hours=2, usd_per_hour=2.0))
+    assert dear.spend == pytest.approx(2 * cheap.spend)
+    assert cheap.spend == pytest.approx(cheap.training_hours + cheap.evaluation_hours)
 
 
 # -- projection ----------------------------------------------------------------
@@ -70,9 +88,9 @@ def test_same_seed_same_projection_and_other_seed_differs(small):
     assert project(ProjectionInputs(racers=200, quota_hours=5, seed=1)).waits != small.waits
 
 
-def _max_concurrent(jobs, kind):
-    edges = sorted([(j.started, 1) for j in jobs if j.kind == kind and j.started is not None]
-                   + [(j.ended, -1) for j in jobs if j.kind == kind and j.started is not None],
+def _max_concurrent(jobs, kind=None):
+    ran = [j for j in jobs if (kind is None or j.kind == kind) and j.started is not None]
+    edges = sorted([(j.started, 1) for j in ran] + [(j.ended, -1) for j in ran],
                    key=lambda e: (e[0], e[1]))  # ends before starts at the same minute
     running = peak = 0
     for _, delta in edges:
@@ -88,9 +106,12 @@ def test_invariants(which, request):
     # slots are never exceeded, neither on the 5-minute timeline nor between its points
     assert p.timeline.running.max() <= inputs.training_slots
     assert _max_concurrent(p.jobs, "training") <= inputs.training_slots
-    assert _max_concurrent(p.jobs, "evaluation") <= inputs.evaluation_slots
-    # spend is the billed hours at the DeepRacer price, and the timeline ends there
-    assert p.spend == pytest.approx((p.training_hours + p.evaluation_hours) * 3.50, abs=0.01)
+    if inputs.evaluation_slots is None:  # evaluations share the training slots
+        assert _max_concurrent(p.jobs) <= inputs.training_slots
+    else:
+        assert _max_concurrent(p.jobs, "evaluation") <= inputs.evaluation_slots
+    # spend is the billed hours at the price per hour, and the timeline ends there
+    assert p.spend == pytest.approx((p.training_hours + p.evaluation_hours) * inputs.usd_per_hour, abs=0.01)
     assert p.timeline.spend[-1] == pytest.approx(p.spend, abs=0.01)
     assert (p.timeline.spend[1:] >= p.timeline.spend[:-1] - 1e-9).all()
     # quota, waits, event end
@@ -144,13 +165,15 @@ def test_quota_for_budget_keeps_projected_spend_within_budget(racers, budget):
     roomy = dict(racers=racers, event_hours=72.0, training_slots=10_000, evaluation_slots=10_000)
     assert project(ProjectionInputs(quota_hours=quota, **roomy)).spend <= budget
     # and it is not needlessly low: half an hour more may overspend in the worst case
-    worst = round(racers * 0.85) * (quota + 0.5) * 3.50 * (1 + 1 / 3)
+    worst = round(racers * 0.85) * (quota + 0.5) * PLANNING_USD_PER_HOUR * (1 + 1 / 3)
     assert worst > budget
 
 
 def test_quota_for_budget_rejects_budgets_too_small():
     with pytest.raises(ValueError, match="cannot cover"):
         quota_for_budget(2000, 100)
+    with pytest.raises(ValueError, match="usd_per_hour"):
+        quota_for_budget(10, 100, usd_per_hour=0)
     with pytest.raises(ValueError, match="budget must be positive"):
         quota_for_budget(10, 0)
 
