@@ -7,7 +7,7 @@
 3. For the "follow the centre line" reward function, time to the first full lap within 5 minutes of PPO
    training, on the project's default track and on the official reinvent_base route (read from
    ../shared/data/deepracer-tracks/ when present): the first training episode that completes a lap, and
-   the first moment the policy drives a lap from the start line (checked after every 8,192 steps; the
+   the first moment the policy drives a lap from the start line (checked after every PPO update, 2,048 steps; the
    check's own time is not counted).
 
     python benchmarks/practice_track.py                 # everything (about 6 minutes on 2 cores)
@@ -62,7 +62,7 @@ def env_rate(track: tracks.Track, n: int, seconds: float = 3.0) -> float:
     return rate
 
 
-def time_to_lap(track: tracks.Track, seed: int = 7, chunk: int = 8192) -> dict:
+def time_to_lap(track: tracks.Track, seed: int = 7, chunk: int = 2048) -> dict:
     """Train PPO in chunks until the policy drives a lap from the start line, or LIMIT_S of training."""
     import torch
     from stable_baselines3 import PPO

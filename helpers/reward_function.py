@@ -239,7 +239,7 @@ class RewardSandbox:
     gone: make a new sandbox to go on). Use it as a context manager, or call `close()`."""
 
     def __init__(self, source: str, *, static: Mapping[str, Any] | None = None, call_timeout_s: float = 1.0,
-                 memory_mb: int = DEFAULT_MEMORY_MB, start_timeout_s: float = 20.0,
+                 memory_mb: int = DEFAULT_MEMORY_MB, load_timeout_s: float = 10.0, start_timeout_s: float = 30.0,
                  cpu_limit_s: int | None = None):
         self.call_timeout_s = call_timeout_s
         self.memory_mb = memory_mb
@@ -253,7 +253,13 @@ class RewardSandbox:
                                       stderr=subprocess.DEVNULL, env=env, cwd="/", close_fds=True)
         self._fd = self._proc.stdout.fileno()
         self._buf = b""
-        self._request(("load", source, dict(static or {})), start_timeout_s, what="loading")
+        # The interpreter's own start-up is not the function's time: wait for the child's "ready" (sent once
+        # its limits are set), then give the function `load_timeout_s` to load (its imports included).
+        self._last_limit = start_timeout_s
+        self._read_frame(time.monotonic() + start_timeout_s, what="starting")
+        began = time.monotonic()
+        self._request(("load", source, dict(static or {})), load_timeout_s, what="loading")
+        self.load_seconds = time.monotonic() - began
 
     # -- protocol
     def _read_frame(self, deadline: float, what: str) -> Any:
@@ -366,7 +372,9 @@ def validate(source: str, *, samples: Sequence[Mapping[str, Any]] | None = None,
     """Check a reward function the way DeepRacer on AWS's TestRewardFunction does, without trusting it.
 
     `samples` are the params dicts to call it with (default: `sample_params()`); `timeout_s` bounds the
-    whole run (loading plus every call) and `memory_mb` the child's address space."""
+    function's own time, loading (its imports included) plus every call, not the child interpreter's
+    start-up; `memory_mb` bounds the child's address space. Never raises for a bad function: every problem
+    is a message in `errors`."""
     start = time.monotonic()
     errors = check_source(source)
     if errors:
@@ -376,12 +384,14 @@ def validate(source: str, *, samples: Sequence[Mapping[str, Any]] | None = None,
     output = ""
     sandbox = None
     try:
-        sandbox = RewardSandbox(source, call_timeout_s=timeout_s, memory_mb=memory_mb, start_timeout_s=timeout_s,
-                                cpu_limit_s=int(math.ceil(timeout_s)) + 1)
-        remaining = timeout_s - (time.monotonic() - start)
+        sandbox = RewardSandbox(source, call_timeout_s=timeout_s, memory_mb=memory_mb, load_timeout_s=timeout_s,
+                                cpu_limit_s=int(math.ceil(timeout_s)) + 5)
+        # the limit is on the function's own time (loading and calls), not on the interpreter's start-up
+        used = sandbox.load_seconds
         for i, params in enumerate(samples, 1):
+            began = time.monotonic()
             try:
-                value = sandbox.rewards([params], timeout_s=max(remaining, 0.05))[0]
+                value = sandbox.rewards([params], timeout_s=max(timeout_s - used, 0.05))[0]
             except RewardFunctionError as exc:
                 output = sandbox.output
                 if exc.kind == "timeout":
@@ -390,9 +400,9 @@ def validate(source: str, *, samples: Sequence[Mapping[str, Any]] | None = None,
                                             output=output, seconds=time.monotonic() - start)
                 return ValidationResult(False, [f"sample params {i}: {exc}"], rewards=rewards, output=output,
                                         seconds=time.monotonic() - start)
+            used += time.monotonic() - began
             rewards.append(value)
             output += sandbox.output
-            remaining = timeout_s - (time.monotonic() - start)
     except RewardFunctionError as exc:
         return ValidationResult(False, [f"loading: {exc}"], output=output, seconds=time.monotonic() - start)
     finally:
@@ -449,6 +459,7 @@ def _child(memory_mb: int, cpu_s: int) -> None:  # pragma: no cover - runs in th
         captured.truncate()
         _write_frame(proto_out, (status, payload, text[-2000:]))
 
+    reply("ok", "ready")  # limits set, no user code yet: the parent's clocks start now
     while True:
         header = _read_exact_blocking(proto_in, _HEADER.size)
         if header is None:

@@ -83,6 +83,11 @@ def test_an_endless_loop_is_stopped_in_time():
     assert not result.ok and "did not finish within 1 s" in result.errors[0]
 
 
+def test_code_that_hangs_while_loading_is_stopped_too():
+    result = rf.validate("while True:\n    pass\ndef reward_function(params):\n    return 1.0\n", timeout_s=1.0)
+    assert not result.ok and result.errors[0].startswith("loading:") and "within 1 s" in result.errors[0]
+
+
 def test_a_memory_hog_hits_the_memory_limit():
     result = rf.validate("import numpy as np\ndef reward_function(params):\n    a = np.ones((30000, 30000))\n"
                          "    return 1.0\n", memory_mb=512)
