@@ -56,6 +56,7 @@ class Call:
     api: str = ""  # botocore's service name, when the request decoded to one of the gateway's services
     operation: str = ""  # the operation name ("" when it could not be decoded)
     path_params: dict[str, str] = field(default_factory=dict)  # REST URI labels, e.g. {"FunctionName": ...}
+    remote_addr: str = ""  # the TCP peer (WSGI REMOTE_ADDR): an HTTP API's requestContext.http.sourceIp
 
     def json(self) -> dict:
         if not self.body:
@@ -231,6 +232,7 @@ def decode_call(request: Request, body: bytes, decoder: Decoder | None = None) -
         headers={k.lower(): v for k, v in request.headers.items()},
         query={k: v for k, v in request.args.items()},
         body=body,
+        remote_addr=request.remote_addr or "",
     )
     return (decoder or Decoder()).decode(call)
 

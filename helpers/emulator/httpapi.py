@@ -10,6 +10,20 @@ maps the function's answer back to HTTP (a bare value becomes a 200 JSON
 body; a function error becomes 500; a slow integration 503 after its
 timeout), with CORS when the API configures it. So `curl` against the URL
 works exactly as it would against AWS.
+
+Throttling follows the stage's settings as moto stores them (what
+CreateStage was given, from the template in the labs): `RouteSettings` for a
+route key give that route a token bucket of its own; every other route
+shares the stage's bucket from `DefaultRouteSettings`. As on API Gateway a
+bucket holds `ThrottlingBurstLimit` tokens, refills at `ThrottlingRateLimit`
+per second, starts full, and a request that finds it empty is answered 429
+`{"message":"Too Many Requests"}` (no Retry-After: API Gateway sends none)
+without reaching the function. A stage without throttling settings is not
+throttled (the account-level limit, 10,000 requests per second, is not
+modelled). `HttpApiStandIn.clock` is the time source (tests replace it).
+
+`requestContext.http.sourceIp` is the TCP peer of the request (WSGI
+`REMOTE_ADDR`), as on API Gateway, never a header a client can set.
 """
 from __future__ import annotations
 
@@ -17,8 +31,10 @@ import base64
 import concurrent.futures as cf
 import json
 import re
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from werkzeug.wrappers import Response
@@ -28,14 +44,78 @@ from helpers.emulator.gateway import Call, PathPrefix
 
 PREFIX = "/_aws/execute-api/"
 _POOL = cf.ThreadPoolExecutor(max_workers=16, thread_name_prefix="httpapi")
+TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
+
+
+class TokenBucket:
+    """API Gateway's throttle: `burst` tokens at most, `rate` tokens added per second, one per request.
+
+    Starts full, so `burst` requests pass at once and then `rate` per second. Thread-safe."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        if rate < 0 or burst < 0:
+            raise ValueError("throttling rate and burst must not be negative")
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self._clock = clock
+        self._tokens = float(self.burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = self._clock()
+        if now > self._at:
+            self._tokens = min(float(self.burst), self._tokens + (now - self._at) * self.rate)
+        self._at = max(self._at, now)
+
+    def take(self) -> bool:
+        """Spend one token if there is one; False means throttle this request."""
+        with self._lock:
+            self._refill()
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    @property
+    def tokens(self) -> float:
+        with self._lock:
+            self._refill()
+            return self._tokens
+
+
+def _setting(settings: dict | None, name: str):
+    """A throttling value from route settings as moto stores them (camelCase on the wire; PascalCase accepted)."""
+    if not settings:
+        return None
+    value = settings.get(name[0].lower() + name[1:], settings.get(name))
+    return None if value is None else float(value)
+
+
+def throttle_for(stage, route_key: str) -> tuple[str, float, int] | None:
+    """`(scope, rate, burst)` of the bucket a request to `route_key` spends from, or None (not throttled).
+
+    `scope` is the route key when the route has settings of its own, else "" (the stage's bucket)."""
+    own = (getattr(stage, "route_settings", None) or {}).get(route_key)
+    for scope, settings in ((route_key, own), ("", getattr(stage, "default_route_settings", None))):
+        rate, burst = _setting(settings, "ThrottlingRateLimit"), _setting(settings, "ThrottlingBurstLimit")
+        if rate is None and burst is None:
+            continue
+        # API Gateway needs both; one alone leaves the other at the account level (10,000 / 5,000)
+        return scope, 10_000.0 if rate is None else rate, 5_000 if burst is None else int(burst)
+    return None
 
 
 class HttpApiStandIn:
-    def __init__(self, account_id: str, runner, base_url: str, region: str) -> None:
+    def __init__(self, account_id: str, runner, base_url: str, region: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.account_id = account_id
         self.runner = runner
         self.base_url = base_url
         self.region = region
+        self.clock = clock
+        self._buckets: dict[tuple, TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
 
     def _backend(self, region: str):
         return moto_backends.apigatewayv2(self.account_id, region)
@@ -68,6 +148,27 @@ class HttpApiStandIn:
     def serve_call(self, call: Call, forward) -> Response:
         return self._serve(call)
 
+    # -- throttling ---------------------------------------------------------------
+    def bucket(self, api_id: str, stage_name: str, stage, route_key: str) -> TokenBucket | None:
+        """The token bucket a request spends from (made on first use; new settings make a new, full bucket)."""
+        limits = throttle_for(stage, route_key)
+        if limits is None:
+            return None
+        scope, rate, burst = limits
+        key = (api_id, stage_name, scope, rate, burst)
+        with self._buckets_lock:
+            found = self._buckets.get(key)
+            if found is None:
+                found = self._buckets[key] = TokenBucket(rate, burst, lambda: self.clock())
+            return found
+
+    def reset_throttling(self, clock: Callable[[], float] | None = None) -> None:
+        """Forget every bucket (each starts full on its next request), optionally with a new time source."""
+        with self._buckets_lock:
+            if clock is not None:
+                self.clock = clock
+            self._buckets.clear()
+
     def _serve(self, call: Call) -> Response:
         rest = call.path[len(PREFIX):]
         api_id, _, path = rest.partition("/")
@@ -91,6 +192,13 @@ class HttpApiStandIn:
         route, params = _match(api, call.method, path)
         if route is None:
             return _json(404, {"message": "Not Found"})
+        bucket = self.bucket(api.api_id, stage, api.stages.get(stage), route.route_key)
+        if bucket is not None and not bucket.take():
+            resp = _json(429, TOO_MANY_REQUESTS)
+            if cors and origin:
+                _cors_headers(resp, cors, origin, preflight=False)
+            resp.headers["apigw-requestid"] = uuid.uuid4().hex[:16]
+            return resp
         integration_id = (route.target or "").split("/")[-1]
         integration = api.integrations.get(integration_id)
         if integration is None or integration.integration_type != "AWS_PROXY":
@@ -185,7 +293,7 @@ def _event_v2(call: Call, api, stage: str, route_key: str, path: str, params: di
                 "method": call.method,
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
+                "sourceIp": call.remote_addr or "127.0.0.1",
                 "userAgent": call.headers.get("user-agent", ""),
             },
             "requestId": uuid.uuid4().hex[:16],

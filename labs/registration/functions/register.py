@@ -9,13 +9,32 @@ domain allow-list) and answered with a message a person can act on. A racer
 is written once, with a conditional put; a second registration with the same
 address gets 409 and the racer's current status, never a second record.
 
-Environment: RACERS_TABLE, EVENT_TABLE, EVENT_NAME, ALLOWED_DOMAINS.
+Every accepted registration spends one of the event's invitations, so each
+source address may register at most SOURCE_LIMIT racers per
+SOURCE_WINDOW_SECONDS (fixed windows): the count is one atomic conditional
+update in SOURCE_LIMIT_TABLE, and over it the answer is 429 with
+`Retry-After` (seconds to the window's end) and `retry_after` in the body.
+Only registrations that are stored count: a bad request (400), a closed
+event (403) and an address already registered (409, answered before the
+count, or the count given back when a concurrent request won) spend
+nothing. The source address is the TCP peer API Gateway saw
+(`requestContext.http.sourceIp`, not a header a client can forge); IPv6
+addresses count per /64, the block one household or host usually gets. The
+table holds a hash of the address, never the address, and each counter
+expires (TTL) after its window.
+
+Environment: RACERS_TABLE, EVENT_TABLE, EVENT_NAME, ALLOWED_DOMAINS;
+SOURCE_LIMIT_TABLE (no per-source limit without it), SOURCE_LIMIT (default
+30; 0 pauses registration), SOURCE_WINDOW_SECONDS (default 600).
 """
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import ipaddress
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -30,7 +49,10 @@ except ImportError:  # imported from the helpers package (tests)
     from .validation import RegistrationError, parse_domains, validate_registration
 
 MAX_BODY = 4096
+DEFAULT_SOURCE_LIMIT = 30
+DEFAULT_SOURCE_WINDOW_SECONDS = 600
 _clients: dict = {}
+_now = time.time  # the clock of the per-source windows (tests replace it)
 
 
 def _ddb():
@@ -103,7 +125,11 @@ def register(data: object, *, table: str, allowed: tuple[str, ...], source: str 
 
     Raises RegistrationError for bad input and ClientError
     ConditionalCheckFailedException when the address is already registered."""
-    racer = validate_registration(data, allowed)
+    return _store(validate_registration(data, allowed), table=table, source=source, client=client)
+
+
+def _store(racer: dict, *, table: str, source: str = "portal", client=None) -> dict:
+    """Write one validated racer once (conditional put)."""
     now = time.time()
     item = {
         "email": {"S": racer["email"]},
@@ -132,7 +158,21 @@ def handler(event, context):
         if config.get("registration_open") is False or config.get("registration_open") == "false":
             return _error(403, "event", "Registration for this event is closed.")
         allowed = parse_domains(config.get("allowed_domains") or os.environ.get("ALLOWED_DOMAINS", ""))
-        racer = register(data, table=os.environ["RACERS_TABLE"], allowed=allowed)
+        racer = validate_registration(data, allowed)
+        table = os.environ["RACERS_TABLE"]
+        already = _already_registered(table, racer["email"])
+        if already is not None:
+            return already
+        limit = SourceLimit.from_env()
+        slot = limit.take(_source_ip(event)) if limit else None
+        if slot is not None and not slot.granted:
+            return _too_many(limit, slot.retry_after)
+        try:
+            _store(racer, table=table)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException" and slot:
+                limit.give_back(slot)  # a concurrent request registered this address first: not a registration
+            raise
     except RegistrationError as exc:
         status = 413 if "too large" in exc.message else 415 if exc.field == "content-type" else 400
         return _error(status, exc.field, exc.message)
@@ -140,16 +180,114 @@ def handler(event, context):
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
             email = data.get("email", "").strip().casefold() if isinstance(data, dict) else ""
-            current = _ddb().get_item(TableName=os.environ["RACERS_TABLE"], Key={"email": {"S": email}},
-                                    ConsistentRead=True).get("Item", {})
-            status = current.get("status", {}).get("S", "registered")
-            return _reply(409, {"ok": False, "status": status, "error": {
-                "field": "email",
-                "message": f"This address is already registered (status: {status}). "
-                           "Check your inbox for the sign-in link."}})
+            return _already_registered(os.environ["RACERS_TABLE"], email, known=True)
         print(f"[ERROR] DynamoDB {code}: {exc}")
         return _error(503, "service", "Registration is busy right now; please try again in a minute.")
     print(json.dumps({"registered": racer["email"], "alias": racer["alias"]}))
     return _reply(201, {"ok": True, "racer": racer,
                         "message": f"Thanks {racer['alias']}! You are registered for {event_name}. "
                                    "Watch your inbox for the sign-in link."})
+
+
+def _already_registered(table: str, email: str, known: bool = False) -> dict | None:
+    """The 409 answer when `email` is on the roster (with the racer's status), else None.
+    `known`: a conditional put just failed, so the racer is there even if this read misses it."""
+    current = _ddb().get_item(TableName=table, Key={"email": {"S": email}}, ConsistentRead=True).get("Item")
+    if current is None and not known:
+        return None
+    status = (current or {}).get("status", {}).get("S", "registered")
+    return _reply(409, {"ok": False, "status": status, "error": {
+        "field": "email",
+        "message": f"This address is already registered (status: {status}). "
+                   "Check your inbox for the sign-in link."}})
+
+
+# -- the per-source limit -------------------------------------------------------------------
+def _source_ip(event: dict) -> str:
+    return (((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "unknown").strip()
+
+
+def source_key(ip: str) -> str:
+    """What is counted for an address: IPv4 as is, IPv6 by its /64; hashed (the table keeps no address)."""
+    try:
+        addr = ipaddress.ip_address(ip)
+        if addr.version == 6 and addr.ipv4_mapped is None:
+            ip = str(ipaddress.ip_network(f"{addr}/64", strict=False))
+        elif addr.version == 6:
+            ip = str(addr.ipv4_mapped)
+    except ValueError:
+        pass
+    return hashlib.sha256(ip.encode()).hexdigest()[:32]
+
+
+class Slot:
+    """One request's place in its source's window."""
+
+    def __init__(self, pk: str, granted: bool, retry_after: int) -> None:
+        self.pk, self.granted, self.retry_after = pk, granted, retry_after
+
+
+class SourceLimit:
+    """At most `limit` registrations per source per fixed window of `window` seconds, counted atomically."""
+
+    def __init__(self, table: str, limit: int, window: int, client=None) -> None:
+        if limit < 0 or window < 1:
+            raise ValueError("SOURCE_LIMIT must be >= 0 and SOURCE_WINDOW_SECONDS >= 1")
+        self.table, self.limit, self.window, self._client = table, limit, window, client
+
+    @classmethod
+    def from_env(cls) -> "SourceLimit | None":
+        table = os.environ.get("SOURCE_LIMIT_TABLE", "")
+        if not table:
+            return None
+        return cls(table, int(os.environ.get("SOURCE_LIMIT") or DEFAULT_SOURCE_LIMIT),
+                   int(float(os.environ.get("SOURCE_WINDOW_SECONDS") or DEFAULT_SOURCE_WINDOW_SECONDS)))
+
+    def _ddb(self):
+        return self._client or _ddb()
+
+    def take(self, ip: str, now: float | None = None) -> Slot:
+        """Count one registration for `ip` if its window has room (one conditional ADD: no lost updates)."""
+        now = _now() if now is None else now
+        index = int(now // self.window)
+        ends = (index + 1) * self.window
+        retry_after = max(1, math.ceil(ends - now))
+        pk = f"{source_key(ip)}#{index}"
+        if self.limit == 0:  # paused: a new counter would pass "attribute_not_exists"
+            return Slot(pk, False, retry_after)
+        try:
+            self._ddb().update_item(
+                TableName=self.table, Key={"pk": {"S": pk}},
+                UpdateExpression="ADD registrations :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(registrations) OR registrations < :limit",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":limit": {"N": str(self.limit)},
+                                           ":expires": {"N": str(ends + self.window)}})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return Slot(pk, False, retry_after)
+            raise
+        return Slot(pk, True, retry_after)
+
+    def give_back(self, slot: Slot) -> None:
+        """Undo a granted slot (the registration was not stored after all); best effort."""
+        try:
+            self._ddb().update_item(
+                TableName=self.table, Key={"pk": {"S": slot.pk}}, UpdateExpression="ADD registrations :minus",
+                ConditionExpression="registrations > :zero",
+                ExpressionAttributeValues={":minus": {"N": "-1"}, ":zero": {"N": "0"}})
+        except ClientError as exc:
+            print(f"[WARN] could not give back a registration slot: {exc}")
+
+
+def _too_many(limit: SourceLimit, retry_after: int) -> dict:
+    if limit.limit == 0:
+        message = f"Registration is paused for the moment. Please try again in {retry_after} seconds."
+    else:
+        minutes = limit.window / 60
+        per = f"{minutes:g} minutes" if minutes >= 1 else f"{limit.window} seconds"
+        message = (f"Too many registrations from your network address (at most {limit.limit} every {per}). "
+                   f"Please try again in {retry_after} seconds.")
+    reply = _reply(429, {"ok": False, "retry_after": retry_after,
+                         "error": {"field": "source", "message": message, "retry_after": retry_after}})
+    reply["headers"]["retry-after"] = str(retry_after)
+    return reply

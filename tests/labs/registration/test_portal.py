@@ -157,3 +157,36 @@ def test_page_without_trailing_slash_still_registers(portal: Portal, page) -> No
     _submit(page, "no.slash@example.com", "no-slash", "none")
     expect(page.locator("#result.ok")).to_contain_text("Thanks no-slash!", timeout=UI_TIMEOUT_MS)
     assert _mail_for(portal, "no.slash@example.com"), "no confirmation mail for no.slash@example.com"
+
+
+def test_throttled_registration_says_when_to_retry_and_keeps_the_form(portal: Portal, page) -> None:
+    """Both kinds of 429: API Gateway's stage throttle (no Retry-After) and the function's per-source limit."""
+    from playwright.sync_api import expect
+
+    page.goto(portal.url)
+    # The stage's 429 is API Gateway's own answer (the local HTTP API sends the same: tests/emulator);
+    # here the browser serves it, byte for byte, so the page meets it without draining the bucket.
+    page.route("**/register", lambda route: route.fulfill(status=429, content_type="application/json",
+                                                          body='{"message":"Too Many Requests"}'))
+    _submit(page, "wait.stage@example.com", "wait-stage")
+    wait = page.locator("#result.wait")
+    expect(wait).to_contain_text("Please wait 10 seconds", timeout=UI_TIMEOUT_MS)
+    expect(page.get_by_label("Enterprise email")).to_have_value("wait.stage@example.com")
+    expect(page.get_by_label("Racer alias")).to_have_value("wait-stage")
+    page.unroute("**/register")
+
+    # The function's per-source limit, for real: the deployed function with registration paused (limit 0).
+    lam = portal.session.client("lambda")
+    name = portal.stack.register_function
+    env = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {**env, "SOURCE_LIMIT": "0"}})
+    try:
+        _submit(page, "wait.source@example.com", "wait-source")
+        expect(wait).to_contain_text(re.compile(r"try again in \d+ seconds"), timeout=UI_TIMEOUT_MS)
+        expect(wait).to_contain_text("still filled in")
+        expect(page.get_by_label("Enterprise email")).to_have_value("wait.source@example.com")
+        expect(page.get_by_label("Racer alias")).to_have_value("wait-source")
+    finally:
+        lam.update_function_configuration(FunctionName=name, Environment={"Variables": env})
+    assert wait_until_processed(portal.session, portal.stack, 30)
+    assert portal.session.outbox.list(to="wait.source@example.com") == []
