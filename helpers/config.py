@@ -22,6 +22,8 @@ No module reads these variables itself.
 """
 from __future__ import annotations
 
+ENV_PREFIX = "WORKSHOP_"  # every variable the workshop reads starts so (child processes drop them)
+
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path

@@ -245,7 +245,9 @@ class RewardSandbox:
         self.memory_mb = memory_mb
         self.calls = 0
         self.output = ""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSHOP_", "AWS_"))}
+        from helpers.config import ENV_PREFIX
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith((ENV_PREFIX, "AWS_"))}
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         cmd = [sys.executable, "-I", "-B", str(Path(__file__).resolve()), "--child", str(int(memory_mb)),
                str(int(cpu_limit_s or 0))]

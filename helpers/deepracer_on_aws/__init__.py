@@ -181,3 +181,40 @@ def invitation(session, email: str) -> tuple[str, str]:
         if password:
             return (username.group(1) if username else email), password.group(1)
     raise LookupError(f"no invitation to {email} in the outbox")
+
+
+def ensure_service_user(session, deployment: Deployment, secret_name: str) -> str:
+    """A user-pool user for automation (the registration function), in the admin group, with a random
+    name and password kept in Secrets Manager under `secret_name`; created once, found after.
+
+    Created with the user pool's admin API (no invitation mail: nobody reads it) and a permanent
+    password, so it signs in without the first-sign-in challenge. Returns the secret's ARN."""
+    import json
+    import secrets as _secrets
+    import string
+
+    sm, idp = session.client("secretsmanager"), session.client("cognito-idp")
+    try:
+        found = sm.describe_secret(SecretId=secret_name)
+        stored = json.loads(sm.get_secret_value(SecretId=secret_name)["SecretString"])
+        if stored.get("user_pool_id") == deployment.user_pool_id:
+            try:
+                idp.admin_get_user(UserPoolId=deployment.user_pool_id, Username=stored["username"])
+                return found["ARN"]
+            except idp.exceptions.UserNotFoundException:
+                pass
+    except sm.exceptions.ResourceNotFoundException:
+        found = None
+    alphabet = string.ascii_letters + string.digits
+    username = "".join(_secrets.choice(alphabet) for _ in range(15))  # like the solution's own user names
+    password = "".join(_secrets.choice(alphabet) for _ in range(24)) + "-Aa1!"
+    idp.admin_create_user(UserPoolId=deployment.user_pool_id, Username=username, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(UserPoolId=deployment.user_pool_id, Username=username, Password=password,
+                                Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=deployment.user_pool_id, Username=username, GroupName="dr-admins")
+    value = json.dumps({"username": username, "password": password, "user_pool_id": deployment.user_pool_id})
+    if found is None:
+        return sm.create_secret(Name=secret_name, SecretString=value, Tags=session.tag_list,
+                                Description="DeepRacer on AWS service user (the registration function)")["ARN"]
+    sm.put_secret_value(SecretId=secret_name, SecretString=value)
+    return found["ARN"]

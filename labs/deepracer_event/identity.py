@@ -36,7 +36,8 @@ def admin_policy(session, event: str) -> dict:
         {"Sid": "UserPool", "Effect": "Allow", "Action": [
             "cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool", "cognito-idp:CreateIdentityProvider",
             "cognito-idp:DescribeIdentityProvider", "cognito-idp:UpdateIdentityProvider",
-            "cognito-idp:DescribeUserPoolClient", "cognito-idp:UpdateUserPoolClient"],
+            "cognito-idp:DescribeUserPoolClient", "cognito-idp:UpdateUserPoolClient", "cognito-idp:AdminCreateUser",
+            "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminGetUser"],
          "Resource": f"arn:aws:cognito-idp:{region}:{acct}:userpool/*"},
         {"Sid": "EventSecret", "Effect": "Allow", "Action": [
             "secretsmanager:GetSecretValue", "secretsmanager:CreateSecret", "secretsmanager:PutSecretValue"],

@@ -3,22 +3,24 @@ from helpers.notebooks import code, md
 
 cells = [
 md("""
-# 02 · Registering racers: portal, API, stream, identity, email
+# 02 · Registering racers: portal, API, stream, DeepRacer on AWS, email
 
 **What you will build.** The registration path of a DeepRacer event for hundreds to thousands of racers:
 
 1. an **event portal**, a web page with an HTML form (enterprise email, racer alias, ML experience);
 2. a **registration API** (API Gateway HTTP API → Lambda) that validates every field, enforces the
    enterprise domain allow-list and writes each racer **once** (DynamoDB conditional put);
-3. a **provisioning function** fed by the roster table's **DynamoDB Stream**: it creates the racer in the
-   identity store, adds them to the event group (whose permission set grants DeepRacer multi-user
-   access) and emails them the access-portal link, recording each racer's status
-   `registered → provisioned → notified` (or `failed`, with the reason);
-4. the operations around it: bulk CSV import, retries and parking of identity-provider failures,
-   re-drive, idempotency, and offboarding at the end of the event.
+3. a **provisioning function** fed by the roster table's **DynamoDB Stream**: it makes the racer a user of
+   the event's **DeepRacer on AWS** deployment (`CreateProfile`, signed with the event's service user; the
+   solution emails its invitation), adds them to the event's Identity Center group (SageMaker Studio for the
+   labs) and emails them the solution's site and the race URL, recording each racer's status
+   `registered → provisioned → notified` (or `failed`, with the reason) and their profile id;
+4. the operations around it: bulk CSV import through `BulkInviteUser` (200 per call, polled), retries and
+   parking of failures, re-drive, idempotency, and offboarding at the end of the event.
 
 **How long:** about 30 minutes. **What it costs (aws mode):** well under $0.10 for a few hundred racers
-(Lambda, API Gateway, DynamoDB on demand, SES at $0.10 per 1,000 emails). In local mode it costs nothing:
+(Lambda, API Gateway, DynamoDB on demand, SES at $0.10 per 1,000 emails), on top of the DeepRacer on AWS
+deployment of notebook 01. In local mode it costs nothing:
 the same code runs against the embedded AWS runtime, and emails land in an outbox you can read.
 """),
 md("""
@@ -48,8 +50,10 @@ print(f"mode: {session.mode}, region: {session.region}")
 md("""
 ## 1. Deploy the registration stack
 `lab.prepare` creates what is missing and finds what exists, so re-running this cell is safe. It sets up the
-event's identity pieces (as notebook 01 does), keeps the event configuration if notebook 01 saved one, and
-deploys the stack. In aws mode that is `labs/registration/template.yaml` through CloudFormation; in local
+event's identity pieces (as notebook 01 does), keeps the event configuration if notebook 01 saved one, finds
+the event's **DeepRacer on AWS** deployment (launching it if notebook 01 has not), makes the user pool send
+through SES when more than Cognito's 50 invitations a day are expected, creates the **service user** the
+provisioning function signs in as (its password in Secrets Manager), and deploys the stack. In aws mode that is `labs/registration/template.yaml` through CloudFormation; in local
 mode the same resources are created through the same service APIs with the settings read from that template.
 """),
 code("""
@@ -57,6 +61,7 @@ reg = lab.prepare(session, EVENT, display_name=DISPLAY_NAME, allowed_domains=ALL
 stack = reg.stack
 portal_url = stack.api_url.rstrip("/") + "/"
 print("Event portal:", portal_url)
+print("DeepRacer on AWS:", "found" if reg.deployment.api_url else "missing", "| racers sign in at the solution's site")
 """),
 md("""
 The portal is a real page served by the registration function (`GET /`). Open the URL in a browser, or run
@@ -111,27 +116,32 @@ report.table(rows)
 """),
 md("""
 ## 4. The stream does the rest
-Each new roster item arrives on the table's stream; the provisioning function creates the user, adds them to
-the event group and sends the email. `wait_until_processed` waits for the (local) stream poller to catch up.
+Each new roster item arrives on the table's stream; the provisioning function invites the racer into the
+solution, adds them to the event group and sends the event email. `wait_until_processed` waits for the (local) stream poller to catch up.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
 wait_until_processed(session, stack)
 racers = roster.roster(session, stack)
-report.table([{k: r.get(k) for k in ("email", "alias", "status", "source")} for r in racers[:3]])
+report.table([{**{k: r.get(k) for k in ("email", "alias", "status", "source", "deepracer")},
+               "profile id": bool(r.get("profile_id"))} for r in racers[:3]])
 """),
 md("""
-### The email each racer receives
-In local mode, SES v2 `SendEmail` lands in an outbox you can read (`session.outbox`). In aws mode the mail goes
-to the racer's real inbox (your SES account must be out of the sandbox, or the addresses verified).
+### The emails each racer receives
+Two: the solution's invitation (from Cognito, or SES once the pool sends through it) with a temporary password,
+and the event's own email with the site and the race. In local mode both land in an outbox you can read
+(`session.outbox`). In aws mode the mail goes to the racer's real inbox (your SES account must be out of the
+sandbox, or the addresses verified).
 """),
 code("""
 if session.local:
-    mail = session.outbox.list(to="ada.lovelace@example.com")[-1]
-    print("To:     ", ", ".join(mail.to))
-    print("Subject:", mail.subject)
-    print()
-    print(mail.text)
+    for mail in session.outbox.list(to="ada.lovelace@example.com"):
+        print("From:   ", mail.sender)
+        print("Subject:", mail.subject)
+        print()
+        print(mail.text.replace(mail.text.split("temporary password is: ")[-1].split()[0], "********")
+              if "temporary password is:" in mail.text else mail.text)
+        print("-" * 60)
 else:
     print("aws mode: check the racer's inbox; SES has no API to read sent mail back.")
 """),
@@ -146,14 +156,17 @@ print(status, body["error"]["message"])
 """),
 md("""
 ## 5. Bulk import from the HR roster
-Organisers often receive a spreadsheet. `bulk_import` applies the API's own validation and the same conditional
-put to every row, so it can be re-run safely; bad rows are reported with their line number and reason.
+Organisers often receive a spreadsheet. `bulk_import` applies the API's own validation to every row, invites the
+valid ones into the solution with `BulkInviteUser` (at most 200 per call: the model's limit; each job polled
+until it is done; existing users are skipped, never invited twice), then writes them with the same conditional
+put, so it can be re-run safely; bad rows are reported with their line number and reason.
 The roster in `data/racers.csv` is synthetic (made by `data/make_roster.py`) and contains a few bad rows on purpose.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
 limit = 60 if session.config.quick else None
-imported = roster.bulk_import(session, stack, ROSTER_CSV, ALLOWED_DOMAINS, limit=limit, progress=False)
+imported = roster.bulk_import(session, stack, ROSTER_CSV, ALLOWED_DOMAINS, api=reg.admin, limit=limit,
+                              progress=False, client_token=f"{EVENT}-roster")
 print(imported.summary())
 report.table(imported.rejected)
 """),
@@ -234,24 +247,27 @@ first = [r for r in streams.get_records(ShardIterator=it["ShardIterator"], Limit
 first["eventSourceARN"] = stack.stream_arn
 members_before = len(identity.group_members(session, reg.identity))
 mails_before = len(session.outbox.list()) if session.local else 0
+profiles_before = len(list(reg.admin.profiles()))
 resp = session.client("lambda").invoke(FunctionName=stack.provision_function,
                                        Payload=json.dumps({"Records": [first]}, default=str))
 print("function answered:", json.loads(resp["Payload"].read()))
 print("new group members:", len(identity.group_members(session, reg.identity)) - members_before)
+print("new DeepRacer on AWS profiles:", len(list(reg.admin.profiles())) - profiles_before)
 if session.local:
     print("new emails:", len(session.outbox.list()) - mails_before)
 """),
 md("""
 ## 8. Offboarding at the end of the event
-Close registration, end the sponsorship, take every racer out of the event group and delete the identity-store
-users the workshop created. Racers keep their DeepRacer alias and profile; the roster keeps the history.
-(The retired DeepRacer console also had a multi-user mode to switch off here; it is gone since the end of 2025.)
+Close registration, end training, delete every racer's profile on the solution (or keep it with no compute
+left: `deepracer="zero"`, so racers can still look at their models), take every racer out of the event group
+and delete the identity-store users the workshop created. The roster keeps the history.
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
 from labs.deepracer_event import event
 event.update_config(session, EVENT, registration_open=False, sponsorship="ended")
-print(roster.offboard(session, stack, reg.identity))
+print(roster.offboard(session, stack, reg.identity, api=reg.admin))
+print("profiles left on the solution:", sum(p["roleName"] == "dr-racers" for p in reg.admin.profiles()))
 print("members left in the group:", len(identity.group_members(session, reg.identity)))
 print("sponsorship:", event.load_config(session, EVENT).sponsorship)
 """),
@@ -265,7 +281,7 @@ md("""
 ## What you learned
 * A registration API must validate and normalise **before** it writes, and write **once** (conditional put).
 * A stream-triggered function gets at-least-once delivery: make every step idempotent (find-or-create users,
-  claim before you email).
+  "already exists" from CreateProfile means "already there", claim before you email).
 * Report the first failing record, let Lambda retry and bisect, and park what keeps failing where someone can
   see and re-drive it.
 

@@ -37,47 +37,78 @@ class ImportReport:
     imported: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    invitations: dict[str, int] = field(default_factory=dict)  # the solution's bulk job counts, summed
+    jobs: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {"imported": len(self.imported), "already registered": len(self.duplicates),
-                "rejected": len(self.rejected)}
+                "rejected": len(self.rejected), **{f"solution: {k}": v for k, v in self.invitations.items()}}
 
 
 def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed_domains: str,
-                workers: int = 4, progress: bool = True, limit: int | None = None) -> ImportReport:
-    """Register every row of a roster CSV (email, alias, experience) with the API's own rules.
+                api=None, workers: int = 4, progress: bool = True, limit: int | None = None,
+                chunk: int | None = None, client_token: str | None = None) -> ImportReport:
+    """Register every row of a roster CSV (email, alias, experience), inviting them in bulk first.
 
-    Each row goes through the same validation and the same conditional put as
-    the portal, so an import can be re-run safely: rows already in the
-    roster are reported as duplicates, bad rows are reported with their
-    line number and reason, nothing is half-written.
+    1. Every row is validated with the portal's own rules (bad rows reported with their line and
+       reason; nothing half-written).
+    2. With `api` (the admin's DeepRacer on AWS client), the valid rows are invited with
+       `BulkInviteUser`, at most 200 per call (the model's limit), each job polled to completion: the
+       solution creates each user and sends its invitation; existing users are SKIPPED, never invited
+       twice. A stable `client_token` makes a retried call the same job.
+    3. Rows are written to the roster with the same conditional put as the portal (already
+       registered: a duplicate). The provisioning function then finds each racer already on the
+       solution, records the profile, and sends the event email; a row whose invitation FAILED is
+       invited again by the function (CreateProfile), retried and parked if it keeps failing.
     """
+    from helpers.deepracer_on_aws.client import MODEL
+
     allowed = parse_domains(allowed_domains)
     with open(csv_path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))[:limit]
     report = ImportReport()
-    ddb = session.client("dynamodb")
-
-    def one(numbered):
-        line, row = numbered
+    valid: list[tuple[int, dict]] = []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
         data = {k: (row.get(k) or "") for k in ("email", "alias", "experience")}
         try:
-            racer = register_function.register(data, table=stack.racers_table, allowed=allowed, source="csv",
-                                               client=ddb)
+            racer = validate_registration(data, allowed)
         except RegistrationError as exc:
-            return ("rejected", {"line": line, "email": data["email"][:80], **exc.as_dict()})
+            report.rejected.append({"line": line, "email": data["email"][:80], **exc.as_dict()})
+            continue
+        valid.append((line, racer))
+    if api is not None and valid:
+        size = min(chunk or MODEL["constraints"]["BulkInviteEntryList"]["max"],
+                   MODEL["constraints"]["BulkInviteEntryList"]["max"])
+        bar = _progress(len(valid), "inviting (BulkInviteUser)", progress)
+        for i in range(0, len(valid), size):
+            part = valid[i:i + size]
+            token = f"{client_token}-{i // size}" if client_token else None
+            job = api.bulk_invite([{"emailAddress": r["email"], "displayName": r["alias"]} for _, r in part],
+                                  client_token=token)
+            report.jobs.append(job["jobId"])
+            before = bar.n
+            status = api.wait_bulk_invite(job["jobId"], progress=lambda st: bar.update(
+                before + st["processedCount"] - bar.n))
+            for key in ("createdCount", "skippedCount", "failedCount"):
+                name = key.replace("Count", "")
+                report.invitations[name] = report.invitations.get(name, 0) + status[key]
+        bar.close()
+    ddb = session.client("dynamodb")
+
+    def one(item):
+        line, racer = item
+        try:
+            register_function.register(racer, table=stack.racers_table, allowed=allowed, source="csv", client=ddb)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return ("duplicate", validate_registration(data, allowed)["email"])  # as stored
+                return ("duplicate", racer["email"])
             raise
         return ("imported", racer["email"])
 
-    numbered = list(enumerate(rows, start=2))  # line 1 is the header
-    bar = _progress(len(numbered), "importing", progress)
+    bar = _progress(len(valid), "registering", progress)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for kind, value in pool.map(one, numbered):
-            {"imported": report.imported, "duplicate": report.duplicates,
-             "rejected": report.rejected}[kind].append(value)
+        for kind, value in pool.map(one, valid):
+            (report.imported if kind == "imported" else report.duplicates).append(value)
             bar.update(1)
     bar.close()
     return report
@@ -177,13 +208,32 @@ def redrive(session, stack: RegistrationStack) -> dict[str, int]:
 
 
 # -- offboarding ----------------------------------------------------------------------
-def offboard(session, stack: RegistrationStack, ident, *, delete_users: bool = True) -> dict[str, int]:
-    """End of event: remove racers from the group (and the users we created); mark them offboarded."""
+def offboard(session, stack: RegistrationStack, ident, *, delete_users: bool = True, api=None,
+             deepracer: str = "delete") -> dict[str, int]:
+    """End of event: on DeepRacer on AWS (with the admin's `api`) delete each racer's profile
+    (`deepracer="delete"`) or keep it with no compute left (`"zero"`: their models stay readable); remove
+    racers from the Identity Center group (and the users we created); mark them offboarded."""
+    if deepracer not in ("delete", "zero"):
+        raise ValueError('deepracer must be "delete" or "zero"')
     ids = session.client("identitystore")
     ddb = session.client("dynamodb")
     store = ident.center.identity_store_id
     done = Counter()
     for racer in roster(session, stack):
+        profile_id = racer.get("profile_id")
+        if api is not None and profile_id:
+            from helpers.deepracer_on_aws.client import ApiError
+
+            try:
+                if deepracer == "delete":
+                    api.delete_profile(profile_id)
+                    done["solution profiles deleted"] += 1
+                else:
+                    api.update_profile(profile_id, maxTotalComputeMinutes=0, maxModelCount=0)
+                    done["solution limits zeroed"] += 1
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
         uid = racer.get("user_id")
         if uid:
             try:

@@ -1,24 +1,35 @@
-"""Provisioning function: DynamoDB Stream of new racers -> identity + email.
+"""Provisioning function: DynamoDB Stream of new racers -> DeepRacer on AWS + identity + email.
 
 For each new registration (an INSERT record) it
-  1. creates the racer in the identity store, or finds them if they exist;
-  2. adds them to the event's racer group (the group whose permission set
-     grants AWSDeepRacerDefaultMultiUserAccess);
-  3. emails them once: confirmation, the access portal URL, the race URL
-     when the organiser has set one;
-and records the racer's status: registered -> provisioned -> notified, or
-failed with the reason.
+  1. makes the racer a user of the event's DeepRacer on AWS deployment:
+     `CreateProfile` (the solution emails the invitation with a temporary
+     password), unless the racer is already there (found in the solution's
+     user pool by email: a bulk invitation did it, or a redelivery);
+  2. creates the racer in the identity store, or finds them, and adds them to
+     the event's group (IAM Identity Center: SageMaker Studio for the labs);
+  3. emails them once: confirmation, the solution's site, the race URL when
+     the organiser has set one;
+and records the racer's status on the roster: registered -> provisioned
+(with the solution's profile id) -> notified, or failed with the reason.
 
-Idempotent by construction: a redelivered record finds the existing user and
-membership, and the email is claimed with a conditional write (with a lease,
-so a crash between claim and send is retried later) before it is sent.
+Idempotent by construction: a redelivered record finds the existing profile
+(a "user already exists" answer from CreateProfile means exactly that, never
+a second invitation), user and membership, and the email is claimed with a
+conditional write (with a lease, so a crash between claim and send is
+retried later) before it is sent.
 
 Failures: records are processed in order; at the first failure the function
 reports that record in `batchItemFailures`, so Lambda retries from there and,
 when retries run out, parks the records in the on-failure queue.
 
+Calling the solution: its API takes SigV4-signed requests from identity-pool
+credentials of a user-pool user, so the function signs in as the event's
+service user, whose name and password are in Secrets Manager
+(DEEPRACER_SECRET), and keeps the credentials while the container is warm.
+
 Environment: RACERS_TABLE, EVENT_TABLE, EVENT_NAME, IDENTITY_STORE_ID,
-GROUP_ID, SENDER, ACCESS_PORTAL_URL.
+GROUP_ID, SENDER, SITE_URL, DEEPRACER_API_URL, DEEPRACER_USER_POOL_ID,
+DEEPRACER_CLIENT_ID, DEEPRACER_IDENTITY_POOL_ID, DEEPRACER_SECRET.
 """
 from __future__ import annotations
 
@@ -31,12 +42,21 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+try:  # inside the deployment package
+    from deepracer_api import ApiError, DeepRacerApi, sign_in
+except ImportError:  # imported from the helpers package (tests)
+    from helpers.deepracer_on_aws.client import ApiError, DeepRacerApi, sign_in
+
 _CFG = Config(retries={"mode": "standard", "max_attempts": 3})
 _DDB = boto3.client("dynamodb", config=_CFG)
 _IDS = boto3.client("identitystore", config=_CFG)
 _SES = boto3.client("sesv2", config=_CFG)
+_IDP = boto3.client("cognito-idp", config=_CFG)
+_COGNITO_IDENTITY = boto3.client("cognito-identity", config=_CFG)
+_SECRETS = boto3.client("secretsmanager", config=_CFG)
 _DESER = TypeDeserializer()
 CLAIM_LEASE_SECONDS = 120
+_api: dict = {}
 
 
 class PermanentError(Exception):
@@ -65,6 +85,50 @@ def _set_status(email: str, status: str, reason: str = "", **extra) -> None:
     _DDB.update_item(TableName=_env("RACERS_TABLE"), Key={"email": {"S": email}},
                      UpdateExpression="SET " + ", ".join(sets),
                      ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+
+
+# -- DeepRacer on AWS ------------------------------------------------------------------------------
+def _deepracer() -> DeepRacerApi:
+    """The signed client, made on first use and kept while the container is warm (it signs in again
+    by itself when the hour's credentials run out)."""
+    if "api" not in _api:
+        secret = json.loads(_SECRETS.get_secret_value(SecretId=_env("DEEPRACER_SECRET"))["SecretString"])
+        region = os.environ.get("AWS_REGION", "us-east-1")
+
+        def credentials():
+            return sign_in(_IDP, _COGNITO_IDENTITY, client_id=_env("DEEPRACER_CLIENT_ID"),
+                           user_pool_id=_env("DEEPRACER_USER_POOL_ID"),
+                           identity_pool_id=_env("DEEPRACER_IDENTITY_POOL_ID"), region=region,
+                           username=secret["username"], password=secret["password"])
+
+        _api["api"] = DeepRacerApi(_env("DEEPRACER_API_URL"), region, credentials(), refresh=credentials)
+    return _api["api"]
+
+
+def find_profile_id(email: str) -> str | None:
+    """The racer's profile id on the solution: the user-pool user with this email (the solution names
+    users by their profile id). Cheaper than listing every profile, and what CreateProfile checks too."""
+    users = _IDP.list_users(UserPoolId=_env("DEEPRACER_USER_POOL_ID"), Filter=f'email = "{email}"',
+                            Limit=2).get("Users", [])
+    return users[0]["Username"] if users else None
+
+
+def ensure_profile(email: str) -> tuple[str, bool]:
+    """(profile id, invited now): CreateProfile once; an existing user means "already there"."""
+    existing = find_profile_id(email)
+    if existing:
+        return existing, False
+    try:
+        _deepracer().create_profile(email)
+        invited = True
+    except ApiError as exc:
+        if not exc.already_exists:
+            raise
+        invited = False
+    profile_id = find_profile_id(email)
+    if not profile_id:
+        raise RuntimeError(f"DeepRacer on AWS accepted {email} but its user pool has no such user yet")
+    return profile_id, invited
 
 
 def ensure_user(email: str, alias: str) -> tuple[str, bool]:
@@ -99,7 +163,7 @@ def ensure_membership(user_id: str, new_user: bool) -> None:
             raise
 
 
-def _provision_and_claim_mail(email: str, user_id: str) -> bool:
+def _provision_and_claim_mail(email: str, user_id: str, profile_id: str, invited: bool) -> bool:
     """Record `provisioned` and take the right to send the mail in one write.
 
     Returns False when the mail is already sent or being sent by another
@@ -108,11 +172,14 @@ def _provision_and_claim_mail(email: str, user_id: str) -> bool:
     try:
         _DDB.update_item(
             TableName=_env("RACERS_TABLE"), Key={"email": {"S": email}},
-            UpdateExpression="SET #s = :p, user_id = :u, provisioned_at = :t, mail_claim_until = :until",
+            UpdateExpression="SET #s = :p, user_id = :u, profile_id = :pid, deepracer = :dr, provisioned_at = :t, "
+                             "mail_claim_until = :until",
             ConditionExpression="attribute_not_exists(mail_sent_at) AND "
                                 "(attribute_not_exists(mail_claim_until) OR mail_claim_until < :t)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={":p": {"S": "provisioned"}, ":u": {"S": user_id},
+                                       ":pid": {"S": profile_id},
+                                       ":dr": {"S": "invited" if invited else "already there"},
                                        ":t": {"N": f"{now:.6f}"},
                                        ":until": {"N": f"{now + CLAIM_LEASE_SECONDS:.6f}"}})
         return True
@@ -135,21 +202,24 @@ def _event_config() -> dict:
     return {k: _DESER.deserialize(v) for k, v in item.items()}
 
 
-def compose_mail(alias: str, event_name: str, portal_url: str, race_url: str | None) -> tuple[str, str, str]:
+def compose_mail(alias: str, event_name: str, site_url: str, race_url: str | None) -> tuple[str, str, str]:
+    """The event's own email (the solution sends its invitation with the temporary password separately)."""
     subject = f"You're in: {event_name} registration confirmed"
     race = (f"Your race: {race_url}\n" if race_url else
             "Race link: we'll email it to you as soon as the race opens.\n")
     text = (f"Hi {alias},\n\n"
             f"your registration for {event_name} is confirmed.\n\n"
-            f"Sign in here with your enterprise credentials: {portal_url}\n"
-            f"Then open AWS DeepRacer from the access portal to start training.\n"
+            f"The event runs on DeepRacer on AWS: {site_url}\n"
+            "Sign in there with your enterprise account, or with the temporary password from the email "
+            "'Welcome to DeepRacer on AWS' (you choose your own password at the first sign-in).\n"
             f"{race}\n"
-            "Training hours for this event are paid by the organiser, within your quota.\n\n"
+            "Training time for this event is paid by the organiser, within your quota.\n\n"
             "See you on the track!\n")
     html_race = f'<a href="{race_url}">{race_url}</a>' if race_url else "coming soon"
     html = (f"<p>Hi {alias},</p><p>your registration for <b>{event_name}</b> is confirmed.</p>"
-            f'<p><a href="{portal_url}">Sign in to the AWS access portal</a> with your enterprise credentials, '
-            f"then open AWS DeepRacer.</p><p>Your race: {html_race}</p><p>See you on the track!</p>")
+            f'<p>The event runs on <a href="{site_url}">DeepRacer on AWS</a>: sign in with your enterprise '
+            "account, or with the temporary password from the email <i>Welcome to DeepRacer on AWS</i>.</p>"
+            f"<p>Your race: {html_race}</p><p>See you on the track!</p>")
     return subject, text, html
 
 
@@ -157,7 +227,7 @@ def _notify(email: str, alias: str, config: dict) -> str:
     try:
         subject, text, html = compose_mail(
             alias, os.environ.get("EVENT_NAME", "the DeepRacer event"),
-            _env("ACCESS_PORTAL_URL"), config.get("race_url") or None)
+            config.get("solution_url") or _env("SITE_URL"), config.get("race_url") or None)
         message_id = _SES.send_email(
             FromEmailAddress=_env("SENDER"),
             Destination={"ToAddresses": [email]},
@@ -184,13 +254,22 @@ def process(record: dict, config: dict) -> str:
     if racer.get("status") == "offboarded":
         return "offboarded"
     try:
+        profile_id, invited = ensure_profile(email)
+    except ApiError as exc:
+        _set_status(email, "failed", f"DeepRacer on AWS: {exc.status} {exc.error_type}: {exc.message}")
+        raise
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        _set_status(email, "failed", f"DeepRacer on AWS user pool: {err.get('Code')}: {err.get('Message', '')}")
+        raise
+    try:
         user_id, created = ensure_user(email, alias)
         ensure_membership(user_id, created)
     except ClientError as exc:
         err = exc.response.get("Error", {})
         _set_status(email, "failed", f"identity provider: {err.get('Code')}: {err.get('Message', '')}")
         raise
-    if not _provision_and_claim_mail(email, user_id):
+    if not _provision_and_claim_mail(email, user_id, profile_id, invited):
         return "mail already sent or being sent"
     try:
         _notify(email, alias, config)

@@ -1,4 +1,4 @@
-"""The registration pipeline end to end: API, stream, identity store, email."""
+"""The registration pipeline end to end: API, stream, DeepRacer on AWS, identity store, email."""
 from __future__ import annotations
 
 import json
@@ -26,6 +26,16 @@ def api(reg):
     return reg.stack.api_url.rstrip("/") + "/register"
 
 
+def event_mails(session, to):
+    """The event's own email (the registration function's)."""
+    return [m for m in session.outbox.list(to=to) if m.tags.get("purpose") == "registration"]
+
+
+def invitations(session, to):
+    """The solution's invitations (Cognito's, with the temporary password)."""
+    return [m for m in session.outbox.list(to=to) if m.tags.get("purpose") == "cognito-invitation"]
+
+
 def test_portal_page_is_served(reg):
     r = requests.get(reg.stack.api_url + "/", timeout=30)
     assert r.status_code == 200 and "<form" in r.text and "Test Cup" in r.text
@@ -37,10 +47,13 @@ def test_register_provision_and_notify(session, reg):
     assert wait_until_processed(session, reg.stack)
     row = next(r for r in roster.roster(session, reg.stack) if r["email"] == "new.racer@example.com")
     assert row["status"] == "notified" and row["user_id"] and row["experience"] == "advanced"
+    assert row["deepracer"] == "invited" and row["profile_id"] == reg.admin.find_profile(
+        "new.racer@example.com")["profileId"]
     assert "new.racer@example.com" in identity.group_members(session, reg.identity)
-    mails = session.outbox.list(to="new.racer@example.com")
-    assert len(mails) == 1
-    assert reg.identity.center.access_portal_url in mails[0].text and "new-racer" in mails[0].text
+    mails = event_mails(session, "new.racer@example.com")
+    assert len(mails) == 1 and len(invitations(session, "new.racer@example.com")) == 1
+    assert reg.deployment.site_url in mails[0].text and "new-racer" in mails[0].text
+    assert "temporary password" in mails[0].text and "access portal" not in mails[0].text
 
 
 def test_registering_twice_is_409_with_status(session, reg):
@@ -48,7 +61,7 @@ def test_registering_twice_is_409_with_status(session, reg):
     wait_until_processed(session, reg.stack)
     status, body = roster.register_via_api(reg.stack, "TWICE@example.com ", "twice-2")
     assert status == 409 and body["status"] == "notified" and "already registered" in body["error"]["message"]
-    assert len(session.outbox.list(to="twice@example.com")) == 1
+    assert len(event_mails(session, "twice@example.com")) == 1 and len(invitations(session, "twice@example.com")) == 1
 
 
 @pytest.mark.parametrize("kwargs, status, field", [
@@ -89,14 +102,30 @@ def test_bulk_import_reports_bad_rows_and_is_rerunnable(session, reg, tmp_path):
                         "someone@gmail.com,gmail-guy,none\n"
                         "BULK.ONE@example.com,dup-one,none\n"
                         "bulk.three@example.com,,none\n")
-    first = roster.bulk_import(session, reg.stack, csv_path, DOMAINS, progress=False)
-    assert first.summary() == {"imported": 2, "already registered": 1, "rejected": 2}
+    first = roster.bulk_import(session, reg.stack, csv_path, DOMAINS, api=reg.admin, progress=False,
+                               client_token="import-1")
+    assert first.summary() == {"imported": 2, "already registered": 1, "rejected": 2,
+                               "solution: created": 2, "solution: skipped": 1, "solution: failed": 0}
     assert [(r["line"], r["field"]) for r in sorted(first.rejected, key=lambda r: r["line"])] == [
         (4, "email"), (6, "alias")]
-    again = roster.bulk_import(session, reg.stack, csv_path, DOMAINS, progress=False)
-    assert again.summary() == {"imported": 0, "already registered": 3, "rejected": 2}
+    again = roster.bulk_import(session, reg.stack, csv_path, DOMAINS, api=reg.admin, progress=False,
+                               client_token="import-2")
+    assert again.summary() == {"imported": 0, "already registered": 3, "rejected": 2,
+                               "solution: created": 0, "solution: skipped": 3, "solution: failed": 0}
     wait_until_processed(session, reg.stack)
-    assert len(session.outbox.list(to="bulk.one@example.com")) == 1
+    assert len(event_mails(session, "bulk.one@example.com")) == 1
+    assert len(invitations(session, "bulk.one@example.com")) == 1  # invited in bulk, never again
+    row = next(r for r in roster.roster(session, reg.stack) if r["email"] == "bulk.one@example.com")
+    assert row["status"] == "notified" and row["deepracer"] == "already there" and row["profile_id"]
+
+
+def test_bulk_import_splits_at_the_models_200_entry_limit(session, reg, tmp_path):
+    csv_path = tmp_path / "big.csv"
+    csv_path.write_text("email,alias,experience\n" + "".join(
+        f"chunk{i}@example.com,chunk-{i},none\n" for i in range(5)))
+    report = roster.bulk_import(session, reg.stack, csv_path, DOMAINS, api=reg.admin, progress=False, chunk=2)
+    assert len(report.jobs) == 3 and report.invitations["created"] == 5
+    wait_until_processed(session, reg.stack)
 
 
 def test_redelivered_record_creates_nothing_new(session, reg):
@@ -123,7 +152,8 @@ def test_redelivered_record_creates_nothing_new(session, reg):
         assert json.loads(out["Payload"].read()) == {"batchItemFailures": []}
     after = session.client("identitystore").list_users(IdentityStoreId=reg.identity.center.identity_store_id)
     assert len(after["Users"]) == len(users["Users"])
-    assert len(session.outbox.list(to="replay@example.com")) == 1
+    assert len(event_mails(session, "replay@example.com")) == 1
+    assert len(invitations(session, "replay@example.com")) == 1  # "already exists" is never a second invitation
 
 
 def test_identity_failures_are_retried_parked_and_redriven(session, reg):
@@ -150,11 +180,48 @@ def test_identity_failures_are_retried_parked_and_redriven(session, reg):
     row = next(r for r in roster.roster(session, reg.stack) if r["email"] == "reject.me@example.com")
     assert row["status"] == "notified"
     for e in emails:  # never a second mail, faults or not
-        assert len(session.outbox.list(to=e)) == 1
+        assert len(event_mails(session, e)) == 1
 
 
-def test_offboarding_empties_the_group(session, reg):
-    done = roster.offboard(session, reg.stack, reg.identity)
-    assert done["offboarded"] >= 1
+def test_solution_failures_are_retried_parked_and_redriven(session, reg):
+    refused = "dr.refused@example.com"
+    faults = session.runtime.faults
+    faults.inject("execute-api", when_body_contains=[refused], status=500, code="InternalFailureError",
+                  message="Unable to create profile. Please try again.")
+    faults.inject("execute-api", rate=0.3, status=503, code="ServiceUnavailable", message="try again")
+    try:
+        emails = [refused] + [f"dr-flaky{i}@example.com" for i in range(8)]
+        for i, e in enumerate(emails):
+            assert roster.register_via_api(reg.stack, e, f"dr-flaky-{i}")[0] == 201
+        assert wait_until_processed(session, reg.stack, timeout=120)
+        rows = {r["email"]: r for r in roster.roster(session, reg.stack)}
+        assert rows[refused]["status"] == "failed" and "DeepRacer on AWS: 500" in rows[refused]["status_reason"]
+        assert all(rows[e]["status"] == "notified" for e in emails[1:])
+        assert len(roster.parked(session, reg.stack)) == 1
+    finally:
+        faults.clear()
+    assert roster.redrive(session, reg.stack) == {"recovered": 1}
+    for e in emails:  # one invitation and one event mail each, whatever was retried
+        assert len(invitations(session, e)) == 1 and len(event_mails(session, e)) == 1
+
+
+def test_offboarding_removes_profiles_and_empties_the_group(session, reg):
+    before = len(list(reg.admin.profiles()))
+    done = roster.offboard(session, reg.stack, reg.identity, api=reg.admin)
+    assert done["offboarded"] >= 1 and done["solution profiles deleted"] >= 1
+    assert len(list(reg.admin.profiles())) == before - done["solution profiles deleted"]
     assert identity.group_members(session, reg.identity) == []
     assert {r["status"] for r in roster.roster(session, reg.stack)} == {"offboarded"}
+
+
+def test_offboarding_can_keep_profiles_with_no_compute(session, tmp_path):
+    event = f"t-{uuid.uuid4().hex[:8]}"
+    other = lab.prepare(session, event, display_name="Keep Cup", allowed_domains=DOMAINS, racers_expected=10)
+    assert roster.register_via_api(other.stack, "keeper@example.com", "keeper")[0] == 201
+    wait_until_processed(session, other.stack)
+    done = roster.offboard(session, other.stack, other.identity, api=other.admin, deepracer="zero")
+    assert done["solution limits zeroed"] == 1
+    kept = other.admin.find_profile("keeper@example.com")
+    assert (kept["maxTotalComputeMinutes"], kept["maxModelCount"]) == (0, 0)
+    with pytest.raises(ValueError, match="delete"):
+        roster.offboard(session, other.stack, other.identity, deepracer="archive")

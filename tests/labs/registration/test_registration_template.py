@@ -44,7 +44,7 @@ def test_local_settings_come_from_the_template():
     assert s["routes"] == ["GET /", "POST /register"]
     assert s["mapping"]["BatchSize"] == 100 and s["mapping"]["StartingPosition"] == "TRIM_HORIZON"
     assert json.loads(s["mapping"]["FilterCriteria"]["Filters"][0]["Pattern"]) == {"eventName": ["INSERT"]}
-    assert set(s["provision_env"]) >= {"IDENTITY_STORE_ID", "GROUP_ID", "SENDER", "ACCESS_PORTAL_URL",
+    assert set(s["provision_env"]) >= {"IDENTITY_STORE_ID", "GROUP_ID", "SENDER", "SITE_URL", "DEEPRACER_API_URL", "DEEPRACER_SECRET",
                                        "RACERS_TABLE", "EVENT_TABLE"}
 
 
@@ -55,4 +55,4 @@ def test_package_contains_every_module_and_is_deterministic():
     a, b = st.package_code(), st.package_code()
     assert a == b
     names = set(zipfile.ZipFile(io.BytesIO(a)).namelist())
-    assert names == set(st.PACKAGE_FILES)
+    assert names == set(st.PACKAGE_FILES) | set(st.VENDORED)  # the DeepRacer on AWS client ships too
