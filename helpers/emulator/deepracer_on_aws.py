@@ -1,7 +1,7 @@
 """DeepRacer on AWS, locally: its deployment and its IAM-authorised API, written from its Smithy model.
 
 DeepRacer on AWS (aws-solutions/deepracer-on-aws) is the AWS Solution that
-replaced the DeepRacer console. An organiser deploys its CloudFormation
+replaced the DeepRacer console (retired at the end of 2025). An organiser deploys its CloudFormation
 template into their own account and scripts the event through its REST API
 (API Gateway with the `AWS_IAM` authoriser; callers are user-pool users with
 identity-pool credentials). This stand-in gives local mode both:
