@@ -167,8 +167,10 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
         progress: bool | None = None, log: Callable[[str], None] | None = None) -> Report:
     """Carry out the plan (or, with dry_run, only say what would happen).
 
-    `max_wait` is each phase's time budget for resources that are not deletable yet (default
-    20 minutes in aws mode, where endpoints and notebook instances take minutes; 20 s locally)."""
+    `max_wait` is each phase's budget of waiting (the pauses between retries, not the calls
+    themselves, so a slow machine gets the same retries as a fast one) for resources that are
+    not deletable yet (default 20 minutes in aws mode, where endpoints and notebook instances
+    take minutes; 20 s locally)."""
     started = time.time()
     report = Report(dry_run=dry_run)
     if dry_run:
@@ -191,7 +193,7 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
     try:
         for order in sorted(by_order):
             pending = [(s, Attempt(), time.time()) for s in by_order[order]]
-            phase_start, delay = time.time(), base
+            waited, delay = 0.0, base
             while pending:
                 waiting = []
                 for s, st, t0 in pending:
@@ -204,7 +206,7 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
                     bar.update(1)
                 if not waiting:
                     break
-                if time.time() - phase_start + delay > budget:
+                if waited + delay > budget:
                     for s, st, t0 in waiting:
                         results[id(s)] = Outcome(
                             s, "failed", st.retries, f"still not deletable after {st.retries} retries "
@@ -215,6 +217,7 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
                     for s, st, _ in waiting:
                         log(f"{s.label}: retry {st.retries + 1} in {delay:.1f} s ({st.reason})")
                 time.sleep(delay)
+                waited += delay
                 delay = min(delay * 2, cap)
                 for _, st, _ in waiting:
                     st.retries += 1

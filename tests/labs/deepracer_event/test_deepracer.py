@@ -1,7 +1,6 @@
 """The event plan: limits, the day's projection, the quota for a budget, the plot."""
 from __future__ import annotations
 
-import time
 
 import matplotlib
 
@@ -139,10 +138,14 @@ def test_plenty_of_slots_means_no_waiting():
     assert p.peak_training <= 50
 
 
-def test_2000_racers_project_quickly():
-    started = time.perf_counter()
-    project(ProjectionInputs(racers=2000, quota_hours=5, training_slots=500))
-    assert time.perf_counter() - started < 1.0
+def test_2000_racers_every_job_accounted_for():
+    # Its speed is measured in benchmarks/event_projection.py; here, that a large event is whole.
+    p = project(ProjectionInputs(racers=2000, quota_hours=5, training_slots=500))
+    started = [j for j in p.jobs if j.started is not None]
+    training = [j for j in p.jobs if j.kind == "training"]
+    assert len(training) > 2000 and p.unstarted_jobs == sum(j.started is None for j in training)
+    assert all(j.ended >= j.started >= j.submitted for j in started)
+    assert p.timeline.running.max() <= 500 < p.peak_training  # demand beyond the slots waits
 
 
 def test_budget_crossing(small):

@@ -21,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from helpers import emulator as runtime
-from labs.deepracer_event.identity import identity_center
 from labs.registration.portal import Portal, start_portal
 from labs.registration.stack import wait_until_processed
 
@@ -87,10 +86,12 @@ def page(browser):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-def _mail_for(portal: Portal, address: str, timeout: float = MAIL_TIMEOUT_S) -> list:
+def _mail_for(portal: Portal, address: str, purpose: str = "registration", timeout: float = MAIL_TIMEOUT_S) -> list:
+    """The mails to `address` with this purpose tag: "registration" is the event's own confirmation,
+    "cognito-invitation" the DeepRacer on AWS invitation (temporary password) the same racer gets."""
     deadline = time.monotonic() + timeout
     while True:
-        mails = portal.session.outbox.list(to=address)
+        mails = [m for m in portal.session.outbox.list(to=address) if m.tags.get("purpose") == purpose]
         if mails or time.monotonic() > deadline:
             return mails
         time.sleep(0.25)
@@ -129,9 +130,12 @@ def test_register_in_the_browser(portal: Portal, page, tmp_path: Path) -> None:
     mail = mails[0]
     assert mail.to == [RACER]
     assert mail.subject == f"You're in: {DISPLAY_NAME} registration confirmed"
-    access_portal = identity_center(portal.session).access_portal_url
-    assert access_portal in mail.text and access_portal in mail.html
+    function = portal.session.client("lambda").get_function_configuration(
+        FunctionName=portal.stack.provision_function)
+    site = function["Environment"]["Variables"]["SITE_URL"]  # the DeepRacer on AWS site it was deployed with
+    assert site.startswith("https://") and site in mail.text and site in mail.html
     assert f"Hi {ALIAS}," in mail.text
+    assert len(_mail_for(portal, RACER, "cognito-invitation")) == 1, "no DeepRacer on AWS invitation"
 
     # An address outside the accepted domains: a message that says what to do, the field marked.
     _submit(page, "jane@gmail.com", "jane-private")
@@ -146,7 +150,7 @@ def test_register_in_the_browser(portal: Portal, page, tmp_path: Path) -> None:
     expect(error).to_contain_text(re.compile(r"already registered \(status: \w+\)"), timeout=UI_TIMEOUT_MS)
     expect(page.get_by_label("Enterprise email")).to_have_attribute("aria-invalid", "true")
     assert wait_until_processed(portal.session, portal.stack, 30)
-    assert len(portal.session.outbox.list(to=RACER)) == 1
+    assert len(_mail_for(portal, RACER)) == 1 and len(_mail_for(portal, RACER, "cognito-invitation")) == 1
 
 
 def test_page_without_trailing_slash_still_registers(portal: Portal, page) -> None:
