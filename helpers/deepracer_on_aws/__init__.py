@@ -34,7 +34,7 @@ TRAINING_QUOTA_CODE = MODEL["template"]["trainingQuotaCode"]
 GROUPS = tuple(MODEL["constraints"]["UserGroups"])
 
 __all__ = ["ApiError", "Credentials", "DeepRacerApi", "Deployment", "SignInError", "TEMPLATE_URL", "GROUPS",
-           "OPERATIONS", "find_deployment", "launch", "sign_in_as", "race_url", "stack_name"]
+           "OPERATIONS", "find_deployment", "launch", "namespace_for", "local_user", "sign_in_as", "race_url", "stack_name"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,15 @@ def _site(outputs: dict[str, str]) -> str:
         if "CloudFront" in key or "Website" in key:
             return value if value.startswith("http") else f"https://{value}"
     return ""
+
+
+def namespace_for(event: str) -> str:
+    """The solution's Namespace parameter (3-12 lowercase letters and digits) for an event name: every
+    lab that looks for the event's deployment derives it the same way."""
+    ns = "".join(ch for ch in event.lower() if ch.isalnum())[:12]
+    if len(ns) < 3:
+        raise ValueError(f"event {event!r} gives the namespace {ns!r}: it needs at least 3 letters or digits")
+    return ns
 
 
 def stack_name(namespace: str) -> str:
@@ -218,3 +227,29 @@ def ensure_service_user(session, deployment: Deployment, secret_name: str) -> st
                                 Description="DeepRacer on AWS service user (the registration function)")["ARN"]
     sm.put_secret_value(SecretId=secret_name, SecretString=value)
     return found["ARN"]
+
+
+def local_user(session, deployment: Deployment, username: str, group: str = "dr-racers") -> str:
+    """Local mode only: a user of the stand-in's pool in `group`, with a fresh permanent password
+    (returned), created with the pool's admin API and no invitation mail.
+
+    For a notebook that must run alone offline (the practice track's hand-off) and needs someone to
+    sign in as; in aws mode people sign in as themselves, so this refuses."""
+    import secrets as _secrets
+    import string
+
+    if not session.local:
+        raise RuntimeError("local_user is for local mode: in aws mode sign in with your own DeepRacer on AWS user")
+    if group not in GROUPS:
+        raise ValueError(f"group {group!r} is not one of the solution's groups: {', '.join(GROUPS)}")
+    idp = session.client("cognito-idp")
+    try:
+        idp.admin_get_user(UserPoolId=deployment.user_pool_id, Username=username)
+    except idp.exceptions.UserNotFoundException:
+        idp.admin_create_user(UserPoolId=deployment.user_pool_id, Username=username, MessageAction="SUPPRESS")
+    alphabet = string.ascii_letters + string.digits
+    password = "".join(_secrets.choice(alphabet) for _ in range(24)) + "-Aa1!"
+    idp.admin_set_user_password(UserPoolId=deployment.user_pool_id, Username=username, Password=password,
+                                Permanent=True)
+    idp.admin_add_user_to_group(UserPoolId=deployment.user_pool_id, Username=username, GroupName=group)
+    return password

@@ -34,12 +34,7 @@ def admin_secret_name(event: str) -> str:
     return f"{event}/deepracer-on-aws-admin"
 
 
-def namespace_for(event: str) -> str:
-    """The solution's Namespace parameter (3-12 lowercase letters and digits) for an event name."""
-    ns = "".join(ch for ch in event.lower() if ch.isalnum())[:12]
-    if len(ns) < 3:
-        raise ValueError(f"event {event!r} gives the namespace {ns!r}: it needs at least 3 letters or digits")
-    return ns
+namespace_for = dra.namespace_for  # the event's Namespace parameter, shared with the labs that find the stack
 
 
 def _strong_password() -> str:

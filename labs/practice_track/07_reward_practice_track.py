@@ -22,6 +22,8 @@ EVENT = "summit-cup"
 TRACK = "practice_loop"   # one of the project's tracks: practice_loop, hairpin_sprint, chicane_circuit
 ROUTE_FILE = ""           # or a real event's route file: a DeepRacer <track>.npy, or CSV with the same six columns
 SEED = 7                  # the same seed trains the same car: comparisons are fair
+SOLUTION_TRACK = "reInvent2019_track"  # the DeepRacer on AWS track the hand-off checks the function for
+RACER = ""                # aws mode: your DeepRacer on AWS user (the invited email); password in DEEPRACER_PASSWORD
 """, "parameters"),
 code("""
 import matplotlib.pyplot as plt
@@ -234,6 +236,39 @@ session.record(track=track.name, training_steps=STEPS, better_reward_function=be
                **{f"{name}: {k}": v for name, (_, _, ev) in runs.items() for k, v in ev.summary().items()})
 """),
 md("""
+## 10. Take it to DeepRacer on AWS
+The event's training runs on DeepRacer on AWS. Before you spend quota there, ask the solution itself:
+its `TestRewardFunction` operation (POST /rewardFunction, the check its website runs when you create a
+model) answers with a list of errors, empty when the function passes. You sign in as yourself, with the
+invitation lab 02 sent. In local mode the notebook signs in as a practice racer of the event's stand-in
+deployment (launched on this machine if it is not running yet); in aws mode it uses the organiser's
+deployment and creates nothing.
+"""),
+code("""
+from labs.practice_track import handoff
+
+try:
+    deployment, racer_api = handoff.connect(session, EVENT, racer=RACER)
+    print(f"signed in to DeepRacer on AWS ({deployment.stack_name}) as {RACER or handoff.PRACTICE_RACER}")
+except (LookupError, ValueError) as exc:  # aws mode without a deployment or credentials: say what to do
+    racer_api = None
+    print(f"not checked on the solution: {exc}")
+"""),
+code("""
+# NBVAL_CHECK_OUTPUT
+if racer_api is not None:
+    print(handoff.check_on_solution(racer_api, best_source, SOLUTION_TRACK).message())
+"""),
+md("The solution says what is wrong in its own terms (an error type and the line), as the website does:"),
+code("""
+# NBVAL_CHECK_OUTPUT
+if racer_api is not None:
+    print(handoff.check_on_solution(racer_api, mistakes["a module DeepRacer refuses"], SOLUTION_TRACK).message())
+"""),
+md("""
+When it passes, create the model in the solution's website (Models → Create model) with this function,
+the track the event races on, and the training time your quota allows.
+
 ## What you learned
 * A reward function sees `params` and returns one number; the car learns to collect as much as it can, so it
   does exactly what you reward, and nothing you did not (the centre-line function drives slowly).
@@ -241,7 +276,8 @@ md("""
   here and an hour of an event's training quota there.
 * Compare functions on the same track, seed and budget, by how the car drives, not by their rewards.
 
-This lab created nothing in AWS, so there is nothing to clean up. The guide
+This lab created nothing in AWS (in local mode, at most the event's stand-in deployment on this machine,
+which lab 99 removes with the rest), so there is nothing to clean up. The guide
 (`labs/practice_track/07_reward_practice_track.md`) explains every parameter and three classic functions.
 """),
 ]
