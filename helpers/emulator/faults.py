@@ -28,7 +28,9 @@ class FaultRule:
     status: int = 500
     code: str = "InternalServerException"
     message: str = "Injected fault: the service is unavailable"
+    max_per_request: int = 0  # >0: each distinct request (operation + body) fails at most this often
     hits: int = 0
+    seen: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -43,12 +45,19 @@ class FaultInjector:
     def inject(self, service: str, *, rate: float = 0.0, when_body_contains: list[str] | tuple[str, ...] = (),
                operations: list[str] | tuple[str, ...] = (), status: int = 500,
                code: str = "InternalServerException",
-               message: str = "Injected fault: the service is unavailable") -> FaultRule:
+               message: str = "Injected fault: the service is unavailable",
+               max_per_request: int = 0) -> FaultRule:
         """Add a rule. `rate` fails that fraction of matching calls; `when_body_contains`
-        fails every call whose request body contains one of the strings."""
+        fails every call whose request body contains one of the strings. `max_per_request`
+        bounds how often the same request (operation and body) is failed, so a test can make
+        every call fail once and be sure its retry gets through (a transient fault with a
+        deterministic outcome, where a random rate would sometimes exhaust the retries)."""
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be between 0 and 1, got {rate}")
-        rule = FaultRule(service, rate, tuple(when_body_contains), tuple(operations), status, code, message)
+        if max_per_request < 0:
+            raise ValueError(f"max_per_request must be 0 (no bound) or more, got {max_per_request}")
+        rule = FaultRule(service, rate, tuple(when_body_contains), tuple(operations), status, code, message,
+                         max_per_request)
         with self._lock:
             self.rules.append(rule)
         return rule
@@ -72,6 +81,11 @@ class FaultInjector:
                     hit = any(s.lower() in body for s in rule.when_body_contains)
                 if not hit and rule.rate > 0:
                     hit = self._rng.random() < rule.rate
+                if hit and rule.max_per_request:
+                    key = (call.operation, call.body)
+                    if rule.seen.get(key, 0) >= rule.max_per_request:
+                        continue
+                    rule.seen[key] = rule.seen.get(key, 0) + 1
                 if hit:
                     rule.hits += 1
                     return json_error(rule.status, rule.code, rule.message)

@@ -137,6 +137,22 @@ def test_fault_by_body_content_hits_only_matching_calls(session, unique):
         session.runtime.faults.clear()
 
 
+def test_fault_once_per_request_fails_the_first_try_and_lets_the_retry_through(session, unique):
+    ids = session.client("identitystore", config=__import__("botocore.config").config.Config(
+        retries={"mode": "standard", "total_max_attempts": 1}))  # no retries by botocore: the test retries
+    rule = session.runtime.faults.inject("identitystore", rate=1.0, max_per_request=1, operations=["CreateGroup"])
+    try:
+        for name in (f"a-{unique}", f"b-{unique}"):
+            with pytest.raises(ClientError):
+                ids.create_group(IdentityStoreId="d-faulty", DisplayName=name)
+            assert ids.create_group(IdentityStoreId="d-faulty", DisplayName=name)["GroupId"]  # the same request again
+        assert rule.hits == 2
+    finally:
+        session.runtime.faults.clear()
+    with pytest.raises(ValueError):
+        session.runtime.faults.inject("identitystore", max_per_request=-1)
+
+
 def test_fault_rate_must_be_a_fraction(session):
     with pytest.raises(ValueError):
         session.runtime.faults.inject("identitystore", rate=1.5)
