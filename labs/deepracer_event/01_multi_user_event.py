@@ -180,8 +180,8 @@ checks = deepracer.check_limits(projection.peak_training, RACERS_EXPECTED, cap)
 report.table([c.__dict__ for c in checks])
 """),
 md("""
-With the slots the projection says the day needs, the queue almost disappears (and the spend stays the same:
-the same hours, sooner):
+With the slots the projection says the day needs, the queue almost disappears, and the spend grows: the jobs
+that never started on the default slots now run. Plan the budget on this second row, not the first:
 """),
 code("""
 # NBVAL_CHECK_OUTPUT
