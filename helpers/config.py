@@ -19,6 +19,7 @@ No module reads these variables itself.
 | `WORKSHOP_REGION` | `region` | `us-east-1` locally, the SDK's region on AWS |
 | `WORKSHOP_EXECUTION_ROLE`, `WORKSHOP_BUCKET` | `execution_role`, `bucket` | Studio's role, `sagemaker-<region>-<account>` |
 | `WORKSHOP_CHECKOV` | `checkov` | the repository's `.venv-checkov/bin/checkov` |
+| `WORKSHOP_PROGRESS` | `progress` | none (long steps show their bar in the notebook only; the main job sets a file it follows) |
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Config:
     execution_role: str | None = None
     bucket: str | None = None
     checkov: Path | None = None
+    progress: Path | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -79,7 +81,7 @@ class Config:
             results=path("WORKSHOP_RESULTS"), model_cache=model_cache, job_cache=job_cache,
             state_dir=path("WORKSHOP_STATE_DIR"), region=env.get("WORKSHOP_REGION") or None,
             execution_role=env.get("WORKSHOP_EXECUTION_ROLE") or None, bucket=env.get("WORKSHOP_BUCKET") or None,
-            checkov=path(CHECKOV_VARIABLE),
+            checkov=path(CHECKOV_VARIABLE), progress=path("WORKSHOP_PROGRESS"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -89,7 +91,8 @@ class Config:
                "WORKSHOP_JOB_CACHE": str(self.job_cache) if self.job_cache else "off"}
         for name, value in (("WORKSHOP_RESULTS", self.results), ("WORKSHOP_STATE_DIR", self.state_dir),
                             ("WORKSHOP_REGION", self.region), ("WORKSHOP_EXECUTION_ROLE", self.execution_role),
-                            ("WORKSHOP_BUCKET", self.bucket), (CHECKOV_VARIABLE, self.checkov)):
+                            ("WORKSHOP_BUCKET", self.bucket), (CHECKOV_VARIABLE, self.checkov),
+                            ("WORKSHOP_PROGRESS", self.progress)):
             if value:
                 out[name] = str(value)
         return out

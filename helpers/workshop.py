@@ -37,25 +37,30 @@ def numbered_notebooks(only: list[str] | None = None) -> list[Path]:
     return books
 
 
-def run_one(book: Path, out_dir: Path, profile: str, state_dir: Path) -> dict:
+def run_one(book: Path, out_dir: Path, profile: str, state_dir: Path, make_bar=None) -> dict:
+    """Execute one notebook; its long steps (training...) report to a progress file shown here as bars."""
     import papermill as pm
+
+    from helpers import progress
 
     results_file = out_dir / "results" / f"{book.stem}.json"
     results_file.parent.mkdir(parents=True, exist_ok=True)
     results_file.unlink(missing_ok=True)
+    progress_file = out_dir / "progress" / f"{book.stem}.jsonl"
     config = Config.from_env().with_(mode="local", profile=profile, results=results_file,
-                                     state_dir=state_dir / book.stem)
+                                     state_dir=state_dir / book.stem, progress=progress_file)
     env_before = dict(os.environ)
     os.environ.update(config.to_env())  # the kernel's only input channel; restored below
     shutil.rmtree(state_dir / book.stem, ignore_errors=True)
     started = time.time()
     status, error = "passed", ""
     try:
-        pm.execute_notebook(
-            str(book), str(out_dir / "notebooks" / book.name),
-            parameters={"MODE": "local", "PROFILE": profile},
-            kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=True, log_output=False,
-        )
+        with progress.Follower(progress_file, make_bar=make_bar):  # long steps' bars, in this console
+            pm.execute_notebook(
+                str(book), str(out_dir / "notebooks" / book.name),
+                parameters={"MODE": "local", "PROFILE": profile},
+                kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=True, log_output=False,
+            )
     except Exception as exc:  # noqa: BLE001 - one failing lab must not hide the others
         status = "failed"
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"[:500]

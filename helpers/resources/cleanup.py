@@ -185,7 +185,7 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
     budget = max_wait if max_wait is not None else (20.0 if local else 1200.0)
     base, cap = (0.25, 2.0) if local else (5.0, 60.0)
     show = progress if progress is not None else len(steps) >= 10
-    bar = _bar(len(steps), show)
+    bar = _bar(len(steps), show, session.config.progress)
     results: dict[int, Outcome] = {}
     by_order: dict[int, list[Step]] = {}
     for s in steps:
@@ -229,10 +229,11 @@ def run(session, steps: list[Step], dry_run: bool = True, *, max_wait: float | N
     return report
 
 
-def _bar(total: int, show: bool):
-    from tqdm import tqdm
+def _bar(total: int, show: bool, report_to=None):
+    from helpers import progress
 
-    return tqdm(total=total, desc="cleanup", unit="resource", disable=not show, file=sys.stderr, leave=False)
+    return progress.bar(total, "cleanup", unit="resource", enabled=show, file=sys.stderr, leave=False,
+                        report_to=report_to)
 
 
 def _dry_note(s: Step) -> str:

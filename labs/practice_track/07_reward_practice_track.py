@@ -148,7 +148,8 @@ training does), then improves the policy, again and again. An episode ends when 
 (all four wheels off), completes a lap, or drives the wrong way. The bar shows the best progress so far.
 """),
 code("""
-centre_run = training.train(FOLLOW_CENTRE, track, timesteps=STEPS, seed=SEED)
+centre_run = training.train(FOLLOW_CENTRE, track, timesteps=STEPS, seed=SEED,
+                            report_to=session.config.progress)
 first, last = centre_run.improvement()
 print(f"{len(centre_run.history)} episodes in {centre_run.seconds:.0f} s; mean progress {first:.0f}% at the "
       f"start, {last:.0f}% at the end; first full lap: {centre_run.first_lap}")
@@ -198,7 +199,8 @@ code("""
 print(reward_function.validate(CENTRE_AND_SPEED, samples=samples).message())
 """),
 code("""
-speed_run = training.train(CENTRE_AND_SPEED, track, timesteps=STEPS, seed=SEED)
+speed_run = training.train(CENTRE_AND_SPEED, track, timesteps=STEPS, seed=SEED,
+                           report_to=session.config.progress)
 speed_eval = training.evaluate(speed_run, track, CENTRE_AND_SPEED, laps=3)
 training.plot_curves({"follow the centre line": centre_run, "centre and speed": speed_run});
 """),

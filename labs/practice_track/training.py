@@ -51,15 +51,17 @@ class Training:
 
 
 def _progress_bar(total: int, enabled: bool, vec: PracticeVecEnv, stop_at_first_lap: bool,
-                  time_limit_s: float | None):
+                  time_limit_s: float | None, report_to=None):
     from stable_baselines3.common.callbacks import BaseCallback
-    from tqdm.auto import tqdm
+
+    from helpers import progress
 
     class Bar(BaseCallback):
         """A tqdm bar over training steps (best progress so far in its text); stops early when asked."""
 
         def _on_training_start(self) -> None:
-            self.bar = tqdm(total=total, unit="step", desc="training", disable=not enabled, mininterval=1.0)
+            self.bar = progress.bar(total, "training", unit="step", enabled=enabled, mininterval=1.0,
+                                    report_to=report_to)
             self.seen = 0
             self.best = 0.0
             self.first_lap = None
@@ -91,8 +93,11 @@ def _progress_bar(total: int, enabled: bool, vec: PracticeVecEnv, stop_at_first_
 def train(reward: RewardLike, track: Track, *, timesteps: int, seed: int = 7, n_envs: int = N_ENVS,
           actions: DiscreteActions | ContinuousActions | None = None, observation: TrackAhead | None = None,
           progress_bar: bool = True, stop_at_first_lap: bool = False, time_limit_s: float | None = None,
-          **ppo: Any) -> Training:
-    """Train PPO on the practice track with this reward function (source text runs in its sandbox)."""
+          report_to=None, **ppo: Any) -> Training:
+    """Train PPO on the practice track with this reward function (source text runs in its sandbox).
+
+    `report_to`: the session's progress file (`session.config.progress`), so a headless run's console
+    shows the training bar too."""
     import torch
     from stable_baselines3 import PPO
 
@@ -101,7 +106,7 @@ def train(reward: RewardLike, track: Track, *, timesteps: int, seed: int = 7, n_
     vec = PracticeVecEnv(track, reward, n_envs=n_envs, actions=actions, observation=observation, seed=seed)
     settings = {**PPO_SETTINGS, **ppo}
     model = PPO("MlpPolicy", vec, seed=seed, verbose=0, device="cpu", **settings)
-    bar = _progress_bar(timesteps, progress_bar, vec, stop_at_first_lap, time_limit_s)
+    bar = _progress_bar(timesteps, progress_bar, vec, stop_at_first_lap, time_limit_s, report_to)
     start = time.monotonic()
     try:
         model.learn(total_timesteps=timesteps, callback=bar)

@@ -79,7 +79,7 @@ def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed
     if api is not None and valid:
         size = min(chunk or MODEL["constraints"]["BulkInviteEntryList"]["max"],
                    MODEL["constraints"]["BulkInviteEntryList"]["max"])
-        bar = _progress(len(valid), "inviting (BulkInviteUser)", progress)
+        bar = _progress(len(valid), "inviting (BulkInviteUser)", progress, session.config.progress)
         for i in range(0, len(valid), size):
             part = valid[i:i + size]
             token = f"{client_token}-{i // size}" if client_token else None
@@ -105,7 +105,7 @@ def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed
             raise
         return ("imported", racer["email"])
 
-    bar = _progress(len(valid), "registering", progress)
+    bar = _progress(len(valid), "registering", progress, session.config.progress)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for kind, value in pool.map(one, valid):
             (report.imported if kind == "imported" else report.duplicates).append(value)
@@ -114,10 +114,10 @@ def bulk_import(session, stack: RegistrationStack, csv_path: str | Path, allowed
     return report
 
 
-def _progress(total: int, desc: str, enabled: bool):
-    from tqdm.auto import tqdm
+def _progress(total: int, desc: str, enabled: bool, report_to=None):
+    from helpers import progress
 
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+    return progress.bar(total, desc, enabled=enabled, leave=False, report_to=report_to)
 
 
 def roster(session, stack: RegistrationStack) -> list[dict]:
