@@ -66,6 +66,8 @@ lab: $(STAMP) $(IAM_STAMP)
 ## Benchmarks (see README for the figures)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/registration.py
+	$(BIN)/python benchmarks/event_projection.py
+	$(BIN)/python benchmarks/practice_track.py
 	$(BIN)/python benchmarks/qa_latency.py --preset full
 
 ## Chromium for the browser test (Debian package; needs root or sudo)
