@@ -37,11 +37,13 @@ ROSTER_CSV = "../data/racers.csv"
 """, "parameters"),
 code("""
 import json
+import time
+
 import requests
 import matplotlib.pyplot as plt
 
 from helpers import get_session, report
-from labs.registration import lab, roster
+from labs.registration import lab, roster, stack as st
 from labs.registration.stack import wait_until_processed
 
 session = get_session(MODE, event=EVENT, profile=PROFILE)
@@ -113,6 +115,43 @@ for case, kwargs in cases.items():
     err = r.json()["error"]
     rows.append({"case": case, "HTTP": r.status_code, "field": err["field"], "message": err["message"]})
 report.table(rows)
+"""),
+md("""
+### A public API is throttled
+Every accepted registration spends one of the event's invitations (Cognito's default sender mails 50 a day), so
+the API has two limits, both read back here from what is deployed: API Gateway's token bucket on the stage
+answers 429 before the function runs, and the function counts accepted registrations per source address.
+"""),
+code("""
+# NBVAL_CHECK_OUTPUT
+report.table(st.throttling(session, stack))
+"""),
+md("""
+A burst of requests meets the stage's bucket. These use a private address, so the ones admitted are refused by
+the function (400) and nothing is stored or mailed; the rest never reach it (429). The portal page tells a racer
+who gets a 429 how long to wait and keeps the form filled in.
+"""),
+code("""
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+def attempt(i):
+    return requests.post(api, json={"email": f"burst{i}@gmail.com", "alias": f"burst-{i}"}, timeout=30).status_code
+
+with ThreadPoolExecutor(max_workers=16) as pool:
+    answers = Counter(pool.map(attempt, range(200)))
+print("answers:", dict(sorted(answers.items())))  # how many got through depends on this machine's speed
+"""),
+code("""
+# NBVAL_CHECK_OUTPUT
+print("the stage answered 429 to some:", answers[429] > 0, "| none were stored:", answers[201] == 0)
+"""),
+code("""
+# NBVAL_CHECK_OUTPUT
+settings = {row["setting"]: row["value"] for row in st.throttling(session, stack)}
+refill_s = settings["burst (bucket size)"] / settings["requests per second (refill)"]
+time.sleep(refill_s)  # the bucket refills at the stage's rate; the next cells start with it full
+print(f"waited {refill_s:g} s for the bucket to refill")
 """),
 md("""
 ## 4. The stream does the rest

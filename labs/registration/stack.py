@@ -374,6 +374,35 @@ def _deploy_cloudformation(session, event, ident, *, sender, allowed_domains, di
                              out["EventTable"], out["RacersStreamArn"], out.get("RegistrationLimitsTable", ""))
 
 
+def api_id(stack: RegistrationStack) -> str:
+    """The HTTP API's id from its URL: https://<id>.execute-api.<region>.amazonaws.com/ on AWS,
+    http://127.0.0.1:<port>/_aws/execute-api/<id>/ locally."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(stack.api_url)
+    if "/_aws/execute-api/" in url.path:
+        return url.path.split("/_aws/execute-api/", 1)[1].split("/", 1)[0]
+    return url.hostname.split(".", 1)[0]
+
+
+def throttling(session, stack: RegistrationStack) -> list[dict]:
+    """The registration API's limits as deployed (read back from API Gateway and the function, not the
+    template): the stage's token bucket and the function's per-source limit."""
+    stage = session.client("apigatewayv2").get_stage(ApiId=api_id(stack), StageName="$default")
+    route = stage.get("DefaultRouteSettings") or {}
+    env = session.client("lambda").get_function_configuration(
+        FunctionName=stack.register_function)["Environment"]["Variables"]
+    return [
+        {"layer": "API Gateway stage", "setting": "requests per second (refill)",
+         "value": route.get("ThrottlingRateLimit"), "over it": "429 Too Many Requests, function not invoked"},
+        {"layer": "API Gateway stage", "setting": "burst (bucket size)", "value": route.get("ThrottlingBurstLimit"),
+         "over it": "429 Too Many Requests, function not invoked"},
+        {"layer": "register function", "setting": "registrations per address per window",
+         "value": f"{env.get('SOURCE_LIMIT')} per {env.get('SOURCE_WINDOW_SECONDS')} s",
+         "over it": "429 with Retry-After and retry_after (seconds)"},
+    ]
+
+
 def wait_until_processed(session, stack: RegistrationStack, timeout: float = 120.0) -> bool:
     """Local mode: block until the stream poller has caught up. aws mode: a short sleep."""
     if session.runtime is not None:

@@ -455,3 +455,18 @@ def test_page_still_resets_after_success_and_marks_bad_fields(tmp_path):
     assert ok["kind"] == "ok" and ok["resets"] == 1
     bad = _page(tmp_path, 400, json.dumps({"ok": False, "error": {"field": "alias", "message": "Bad alias"}}))
     assert bad["kind"] == "error" and bad["text"] == "Bad alias" and bad["invalid"] == ["alias"]
+
+
+def test_api_id_from_either_url_form():
+    local = st.RegistrationStack("e", "http://127.0.0.1:4566/_aws/execute-api/abc123/", *[""] * 9)
+    aws = st.RegistrationStack("e", "https://k9x8w7.execute-api.eu-west-1.amazonaws.com/", *[""] * 9)
+    assert st.api_id(local) == "abc123" and st.api_id(aws) == "k9x8w7"
+
+
+def test_throttling_reads_back_what_is_deployed(session, reg):
+    rows = {r["setting"]: r["value"] for r in st.throttling(session, reg.stack)}
+    s = st.template_settings()
+    assert rows["requests per second (refill)"] == s["stage"]["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    assert rows["burst (bucket size)"] == s["stage"]["DefaultRouteSettings"]["ThrottlingBurstLimit"]
+    env = s["source_limit_env"]
+    assert rows["registrations per address per window"] == f"{env['SOURCE_LIMIT']} per {env['SOURCE_WINDOW_SECONDS']} s"
